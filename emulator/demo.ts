@@ -1,0 +1,84 @@
+/**
+ * `npm run demo` (= `node emulator/demo.ts`): runs the bundled action (dist/index.js) against the
+ * ELB emulator the way a GitHub runner would, and shows what it did.
+ *
+ * Starts the emulator with a fake AK/SK and an UPGRADE job lasting about 12 s, spawns
+ * `process.execPath dist/index.js` with `INPUT_*` variables (plus every other input's default
+ * from action.yml), `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `GITHUB_STATE` and `RUNNER_TEMP`
+ * pointing into a temp directory, streams its output live, then prints the outputs and the step
+ * summary it wrote and exits with its exit code. `--debug` also sets RUNNER_DEBUG=1.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ACTION_ENTRY, ACTION_YML as DEFAULT_ACTION_YML, runAction } from './action-runner.ts';
+import { DEMO_ACCESS_KEY, DEMO_JOB_ID, DEMO_RESOURCE_ID, DEMO_SECRET_KEY } from './fixtures.ts';
+import { DEMO_PROJECT_ID, upgradeJob } from './jobs.ts';
+import { ElbEmulator } from './server.ts';
+
+// Overridable for the demo's own test (a stub action); the defaults are what `npm run demo` runs.
+const ACTION = process.env.ELB_DEMO_ACTION ?? ACTION_ENTRY;
+const ACTION_YML = process.env.ELB_DEMO_ACTION_YML ?? DEFAULT_ACTION_YML;
+
+async function main(): Promise<number> {
+  if (!existsSync(ACTION)) {
+    console.error(`${ACTION} does not exist yet: run \`npm run build\` first.`);
+    return 1;
+  }
+  const emulator = new ElbEmulator({
+    credentials: [{ accessKey: DEMO_ACCESS_KEY, secretKey: DEMO_SECRET_KEY }],
+  });
+  const url = await emulator.start();
+  const job = emulator.addJob(
+    upgradeJob({
+      jobId: DEMO_JOB_ID,
+      resourceId: DEMO_RESOURCE_ID,
+      projectId: DEMO_PROJECT_ID,
+      durationMs: 12_000,
+      outcome: 'COMPLETE',
+    }),
+  );
+  console.log(`demo: ELB emulator on ${url}; UPGRADE job ${job.job_id} completes in about 12 s`);
+  console.log(`demo: running ${ACTION}\n`);
+  const env: Record<string, string> = {};
+  if (process.argv.includes('--debug')) env.RUNNER_DEBUG = '1';
+  let child: ChildProcess | undefined;
+  const forward = (signal: NodeJS.Signals) => child?.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const result = await runAction({
+    entry: ACTION,
+    actionYml: ACTION_YML,
+    live: true,
+    env,
+    onSpawn: (c) => {
+      child = c;
+    },
+    inputs: {
+      endpoint: url,
+      project_id: DEMO_PROJECT_ID,
+      access_key: DEMO_ACCESS_KEY,
+      secret_key: DEMO_SECRET_KEY,
+      job_id: job.job_id,
+      poll_interval: '1s',
+      max_poll_interval: '3s',
+      timeout: '2m',
+    },
+  });
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  const code = result.code ?? 128 + (result.signal === null ? 0 : (constants.signals[result.signal] ?? 0));
+  await emulator.stop();
+
+  console.log(`\ndemo: the action exited with code ${code} after ${emulator.requests.length} request(s)`);
+  console.log('\n--- outputs (GITHUB_OUTPUT) ---');
+  for (const [name, value] of Object.entries(result.outputs)) console.log(`${name} = ${value}`);
+  console.log('\n--- step summary (GITHUB_STEP_SUMMARY) ---');
+  console.log(result.summary || '(empty)');
+  return code;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await main();
+}

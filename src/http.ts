@@ -1,0 +1,259 @@
+import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import type { Authorizer } from './auth.ts';
+import { withRetry } from './retry.ts';
+import type { Clock } from './types.ts';
+
+/** The API answered with an error status. Carries the API's own error fields. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errorCode: string;
+  readonly errorMsg: string;
+  readonly requestId: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  constructor(init: {
+    status: number;
+    errorCode: string;
+    errorMsg: string;
+    requestId: string;
+    retryAfterMs?: number;
+    message: string;
+  }) {
+    super(init.message);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.errorCode = init.errorCode;
+    this.errorMsg = init.errorMsg;
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.retryAfterMs;
+    this.retryable = init.status === 429 || (init.status >= 500 && init.status !== 501);
+  }
+}
+
+/** No usable answer: connection refused or reset, a timeout, a body cut short. Worth another try. */
+export class NetworkError extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+/** A 2xx answer whose body is not the JSON we expect. */
+export class ResponseFormatError extends Error {
+  readonly status: number;
+  readonly requestId: string;
+  readonly retryable: boolean;
+  constructor(message: string, status: number, requestId: string, retryable: boolean) {
+    super(message);
+    this.name = 'ResponseFormatError';
+    this.status = status;
+    this.requestId = requestId;
+    this.retryable = retryable;
+  }
+}
+
+export interface RequestLog {
+  method: string;
+  path: string;
+  query: string;
+  status: number | 'error';
+  requestId: string;
+  ms: number;
+}
+
+export interface HttpClientOptions {
+  /** Base URL, may carry a path prefix: `https://elb.cn-north-4.myhuaweicloud.com`. */
+  endpoint: string;
+  authorizer: Authorizer;
+  dispatcher: Dispatcher;
+  requestTimeoutMs: number;
+  clock: Clock;
+  /** Replaces secret values in any text that leaves this module (error messages, excerpts). */
+  redact: (text: string) => string;
+  random?: () => number;
+  signal?: AbortSignal;
+  onRequest?: (log: RequestLog) => void;
+  onRetry?: (error: Error, attempt: number, delayMs: number) => void;
+  userAgent?: string;
+}
+
+export interface CallOptions {
+  /** Extra headers, sent and (with AK/SK) signed. */
+  headers?: Record<string, string>;
+  /** Epoch ms after which no retry starts. */
+  deadline: number;
+}
+
+const RETRY_BASE_MS = 1_000;
+const RETRY_CAP_MS = 20_000;
+const EXCERPT_CHARS = 200;
+
+/** One JSON API reached through a shared dispatcher: signing, timeouts, error parsing, retries. */
+export class HttpClient {
+  readonly #opts: HttpClientOptions;
+  readonly #base: URL;
+
+  constructor(opts: HttpClientOptions) {
+    this.#opts = opts;
+    this.#base = new URL(opts.endpoint);
+  }
+
+  /** GET `path` (raw, unencoded) with `query` pairs; parses the JSON body, retrying what is worth retrying. */
+  async getJson(path: string, query: Array<[string, string]>, options: CallOptions): Promise<unknown> {
+    const { clock, signal, onRetry } = this.#opts;
+    return withRetry(() => this.#once('GET', path, query, options.headers ?? {}), {
+      clock,
+      baseMs: RETRY_BASE_MS,
+      capMs: RETRY_CAP_MS,
+      deadline: options.deadline,
+      random: this.#opts.random ?? Math.random,
+      signal,
+      onRetry,
+    });
+  }
+
+  async #once(method: string, path: string, query: Array<[string, string]>, extra: Record<string, string>) {
+    const { authorizer, dispatcher, requestTimeoutMs, redact, signal } = this.#opts;
+    const prefix = this.#base.pathname.replace(/\/+$/, '');
+    const fullPath = prefix + path;
+    const wire = authorizer.authorize({
+      method,
+      host: this.#base.host,
+      path: fullPath,
+      query,
+      headers: extra,
+    });
+    const url = `${this.#base.origin}${wire.pathAndQuery}`;
+    const queryText = wire.pathAndQuery.includes('?')
+      ? wire.pathAndQuery.slice(wire.pathAndQuery.indexOf('?') + 1)
+      : '';
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const started = performance.now();
+    const log = (status: number | 'error', requestId: string) =>
+      this.#opts.onRequest?.({
+        method,
+        path: fullPath,
+        query: queryText,
+        status,
+        requestId,
+        ms: Math.round(performance.now() - started),
+      });
+
+    let status: number;
+    let requestId = '';
+    let text: string;
+    let retryAfter: string | undefined;
+    try {
+      const res = await request(url, {
+        method: 'GET',
+        dispatcher,
+        headers: {
+          Accept: 'application/json',
+          'User-Agent': this.#opts.userAgent ?? 'elb-job-wait',
+          ...wire.headers,
+        },
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      status = res.statusCode;
+      requestId = headerValue(res.headers['x-request-id']);
+      retryAfter = headerValue(res.headers['retry-after']) || undefined;
+      text = await res.body.text();
+    } catch (error) {
+      log('error', requestId);
+      if (signal?.aborted) throw new NetworkError(`${method} ${fullPath} cancelled`, { cause: error });
+      if (timeout.aborted) {
+        throw new NetworkError(
+          `${method} ${fullPath}: no complete answer within request_timeout (${requestTimeoutMs} ms)`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw new NetworkError(`${method} ${fullPath}: ${describeNetworkError(error)}`, { cause: error });
+    }
+    log(status, requestId);
+
+    if (status < 200 || status >= 300) throw parseApiError(status, text, requestId, retryAfter, redact);
+    if (text.trim() === '') {
+      throw new ResponseFormatError(
+        `HTTP ${status} with an empty body (request ID ${requestId || 'none'})`,
+        status,
+        requestId,
+        true,
+      );
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new ResponseFormatError(
+        `HTTP ${status} with a body that is not JSON (request ID ${requestId || 'none'}): ${excerpt(text, redact)}`,
+        status,
+        requestId,
+        true,
+      );
+    }
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
+/** A short, single-line, credential-free piece of a body for error messages. */
+export function excerpt(text: string, redact: (t: string) => string): string {
+  const flat = redact(text).replace(/\s+/g, ' ').trim();
+  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
+}
+
+function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Huawei error bodies: `{error_code, error_msg, request_id}`, or nested `{error: {code, message}}`. */
+export function parseApiError(
+  status: number,
+  text: string,
+  headerRequestId: string,
+  retryAfter: string | undefined,
+  redact: (t: string) => string,
+): ApiError {
+  let errorCode = '';
+  let errorMsg = '';
+  let requestId = headerRequestId;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const nested = (body.error ?? {}) as Record<string, unknown>;
+    errorCode = String(body.error_code ?? nested.code ?? '');
+    errorMsg = String(body.error_msg ?? nested.message ?? '');
+    requestId = String(body.request_id ?? nested.request_id ?? '') || headerRequestId;
+  } catch {
+    errorMsg = text.trim() ? excerpt(text, redact) : '';
+  }
+  errorMsg = redact(errorMsg);
+  const what = [errorCode, errorMsg].filter(Boolean).join(': ') || 'no error details in the body';
+  return new ApiError({
+    status,
+    errorCode,
+    errorMsg,
+    requestId,
+    retryAfterMs: parseRetryAfter(retryAfter),
+    message: `HTTP ${status} ${what} (request ID ${requestId || 'none'})`,
+  });
+}
+
+function describeNetworkError(error: unknown): string {
+  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code;
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return 'the server was too slow to answer';
+  }
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset before a full answer';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return 'host name not found (check `endpoint` or `region`)';
+  return err.message ?? err.cause?.message ?? String(error);
+}

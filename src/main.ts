@@ -1,0 +1,223 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { type Authorizer, akskAuthorizer, tokenAuthorizer } from './auth.ts';
+import { formatDuration } from './duration.ts';
+import { ElbClient } from './elb-client.ts';
+import { HttpClient, type HttpClientOptions, ResponseFormatError } from './http.ts';
+import { InputError, parseInputs } from './inputs.ts';
+import { changeLine, headline, outputs, renderSummary } from './report.ts';
+import type { Clock, Config, Result } from './types.ts';
+import { type WaitOutcome, waitForJobs } from './waiter.ts';
+
+/** What the action needs from its host: `@actions/core` in production, plain objects in tests. */
+export interface ActionIO {
+  getInput(name: string): string;
+  env: Readonly<Record<string, string | undefined>>;
+  setSecret(value: string): void;
+  setOutput(name: string, value: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  notice(message: string): void;
+  warning(message: string): void;
+  setFailed(message: string): void;
+  writeSummary(markdown: string): Promise<void>;
+}
+
+export interface RunDeps {
+  clock?: Clock;
+  /** Aborted on SIGINT/SIGTERM: polling stops and the last known state is reported. */
+  signal?: AbortSignal;
+  dispatcher?: Dispatcher;
+  random?: () => number;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  async sleep(ms, signal) {
+    if (ms <= 0 || signal?.aborted) return;
+    await delay(ms, undefined, { signal }).catch(() => undefined);
+  },
+};
+
+const USER_AGENT = 'huaweicloud-elb-job-wait';
+
+/** Replaces every secret value in a text with `***`. */
+export function redactor(secrets: readonly string[]): (text: string) => string {
+  return (text) => {
+    let out = text;
+    for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
+    return out;
+  };
+}
+
+function authorizerFor(config: Config): Authorizer {
+  const c = config.credentials;
+  if (c.kind === 'token') return tokenAuthorizer(c.authToken);
+  if (c.kind === 'aksk') return akskAuthorizer(c);
+  throw new Error(
+    'Keyless (OIDC) authentication with idp_id is not available in this version yet: use access_key/secret_key or auth_token',
+  );
+}
+
+/** `GET {iam}/v3/projects?name=<region>`: the project ID of the region, when `project_id` is not given. */
+async function resolveProjectId(config: Config, http: HttpClient, deadline: number): Promise<string> {
+  const region = config.region as string;
+  const body = (await http.getJson('/v3/projects', [['name', region]], { deadline })) as {
+    projects?: Array<{ id?: string; name?: string }>;
+  };
+  if (!Array.isArray(body?.projects)) {
+    throw new ResponseFormatError('IAM project lookup answered without a "projects" array', 200, '', false);
+  }
+  const match = body.projects.find((p) => p.name === region) ?? body.projects[0];
+  if (!match?.id) {
+    throw new InputError(
+      'project_id',
+      `IAM lists no project named '${region}' for these credentials; set project_id explicitly`,
+      'project_id: 0123456789abcdef0123456789abcdef',
+    );
+  }
+  return match.id;
+}
+
+/** Runs the action once; returns how it ended. Never throws: every ending writes outputs (and the summary). */
+export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
+  const clock = deps.clock ?? realClock;
+  const started = clock.now();
+  const secrets: string[] = [];
+  const setSecret = (value: string) => {
+    secrets.push(value);
+    io.setSecret(value);
+  };
+  const redact = redactor(secrets);
+  let config: Config | undefined;
+  let outcome: WaitOutcome | undefined;
+  let ownDispatcher: Dispatcher | undefined;
+
+  try {
+    config = parseInputs(io, { setSecret, warning: io.warning });
+    if (!deps.dispatcher) {
+      // One keep-alive dispatcher for every request; it honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+      ownDispatcher = new EnvHttpProxyAgent({
+        keepAliveTimeout: 60_000,
+        connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      });
+    }
+    const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);
+    if (config.checkName) {
+      io.warning(
+        `check_name is set, but this version does not publish check runs yet; the job summary has the report`,
+      );
+    }
+    const deadline = started + config.timeoutMs;
+    const authorizer = authorizerFor(config);
+    const common: Omit<HttpClientOptions, 'endpoint'> = {
+      authorizer,
+      dispatcher,
+      requestTimeoutMs: config.requestTimeoutMs,
+      clock,
+      redact,
+      random: deps.random,
+      signal: deps.signal,
+      userAgent: USER_AGENT,
+      onRequest: (r) =>
+        io.debug(
+          `${r.method} ${r.path}${r.query ? `?${r.query}` : ''} -> ${r.status} (request ID ${r.requestId || 'none'}, ${r.ms} ms)`,
+        ),
+      onRetry: (error, attempt, ms) =>
+        io.warning(`Request failed (${redact(error.message)}); retry ${attempt} in ${formatDuration(ms)}`),
+    };
+    let projectId = config.projectId;
+    if (!projectId) {
+      projectId = await resolveProjectId(
+        config,
+        new HttpClient({ ...common, endpoint: config.iamEndpoint }),
+        deadline,
+      );
+      io.info(`Project ID for ${config.region}: ${projectId}`);
+    }
+    const elb = new ElbClient(new HttpClient({ ...common, endpoint: config.endpoint }), projectId);
+
+    const what = config.jobIds.length
+      ? `${config.jobIds.length === 1 ? 'job' : `${config.jobIds.length} jobs`} ${config.jobIds.join(', ')}`
+      : `the newest job of resource ${config.resourceId}${config.jobType ? ` of type ${config.jobType}` : ''}${config.beginTime ? ` begun at or after ${config.beginTime}` : ''}`;
+    io.info(
+      config.timeoutMs === 0
+        ? `Checking ${what} once`
+        : `Waiting for ${what} (timeout ${formatDuration(config.timeoutMs)}, polls every ${formatDuration(config.pollIntervalMs)} to ${formatDuration(config.maxPollIntervalMs)})`,
+    );
+    outcome = await waitForJobs(
+      {
+        jobIds: config.jobIds,
+        resourceId: config.resourceId,
+        jobType: config.jobType,
+        beginTime: config.beginTime,
+        timeoutMs: config.timeoutMs,
+        pollIntervalMs: config.pollIntervalMs,
+        maxPollIntervalMs: config.maxPollIntervalMs,
+        failOn: config.failOn,
+        failFast: config.failFast,
+      },
+      {
+        clock,
+        signal: deps.signal,
+        list: (query, deadline) => elb.listJobs(query, deadline),
+        events: {
+          jobFound: (job) =>
+            io.info(
+              `Found ${job.job_type ?? 'job'} job ${job.job_id} (began ${job.begin_time || 'unknown'})`,
+            ),
+          notListed: (what) =>
+            io.notice(
+              `${what.startsWith('resource') ? `No matching job for ${what}` : `Job ${what} is not listed`} yet; polling again until the timeout`,
+            ),
+          statusChange: (change) => io.info(changeLine(change)),
+          unknownStatus: (status, jobId) =>
+            io.warning(
+              `Job ${jobId} reports status ${status}, unknown to this action: treated as in progress until the timeout`,
+            ),
+          pollFailed: (error) => io.warning(`Poll failed, will poll again: ${redact(error.message)}`),
+        },
+      },
+    );
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    outcome = {
+      result: 'error',
+      tracked: outcome?.tracked ?? [],
+      error: err,
+      elapsedMs: clock.now() - started,
+      polls: 0,
+    };
+  } finally {
+    await ownDispatcher?.close().catch(() => undefined);
+  }
+
+  return finish(io, config, outcome, clock, redact);
+}
+
+async function finish(
+  io: ActionIO,
+  config: Config | undefined,
+  outcome: WaitOutcome,
+  clock: Clock,
+  redact: (t: string) => string,
+): Promise<Result> {
+  const line = redact(headline(outcome, config?.timeoutMs ?? 0));
+  for (const [name, value] of Object.entries(outputs(outcome))) io.setOutput(name, redact(value));
+  if (config?.summary !== false) {
+    const markdown = renderSummary({
+      outcome,
+      failOn: config?.failOn ?? [],
+      now: clock.now(),
+      headline: line,
+    });
+    try {
+      await io.writeSummary(redact(markdown));
+    } catch (error) {
+      io.warning(`Could not write the job summary: ${(error as Error).message}`);
+    }
+  }
+  if (outcome.result === 'success') io.info(line);
+  else io.setFailed(line);
+  return outcome.result;
+}

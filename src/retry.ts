@@ -1,0 +1,54 @@
+import type { Clock } from './types.ts';
+
+/** An error that says whether trying the same request again can help, and how long to wait first. */
+export interface RetryableError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+}
+
+export interface RetryPolicy {
+  clock: Clock;
+  /** First backoff ceiling; each attempt doubles it up to `capMs`. */
+  baseMs: number;
+  capMs: number;
+  /** Epoch ms after which no retry is started (the action's `timeout`). */
+  deadline: number;
+  /** In [0, 1): full jitter draws the delay uniformly below the ceiling. */
+  random: () => number;
+  signal?: AbortSignal;
+  onRetry?: (error: Error, attempt: number, delayMs: number) => void;
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof Error && (error as Partial<RetryableError>).retryable === true;
+}
+
+/** Full-jitter delay for the given attempt (1-based), never below a server's Retry-After. */
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'capMs' | 'random'>,
+  retryAfterMs = 0,
+): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+  return Math.max(Math.floor(policy.random() * ceiling), retryAfterMs);
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the next try would start after
+ * the deadline (then the last error is thrown). Cancellation ends the loop with the last error.
+ */
+export async function withRetry<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (!isRetryable(error) || policy.signal?.aborted) throw error;
+      const err = error as RetryableError;
+      const delay = backoffDelay(n, policy, err.retryAfterMs);
+      if (policy.clock.now() + delay >= policy.deadline) throw error;
+      policy.onRetry?.(err, n, delay);
+      await policy.clock.sleep(delay, policy.signal);
+      if (policy.signal?.aborted) throw error;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import { isRetryable } from './retry.ts';
+import type { Clock, ListJobsQuery, MainJob, Result, SubJob } from './types.ts';
+
+export const IN_PROGRESS: readonly string[] = ['INIT', 'RUNNING', 'ROLLBACKING'];
+export const TERMINAL: readonly string[] = ['SUCCESS', 'COMPLETE', 'FAIL', 'ROLLBACK_FAIL', 'CANCEL'];
+
+/** Only the known terminal statuses end a wait; an unknown status counts as in progress until `timeout`. */
+export function isTerminal(status: string | undefined): boolean {
+  return status !== undefined && TERMINAL.includes(status);
+}
+
+export function isKnownStatus(status: string | undefined): boolean {
+  return status !== undefined && (IN_PROGRESS.includes(status) || TERMINAL.includes(status));
+}
+
+export interface WaitRequest {
+  /** Job IDs to wait for; empty in resource mode. */
+  jobIds: string[];
+  resourceId?: string;
+  jobType?: string;
+  /** API format, UTC: `yyyy-MM-ddTHH:mm:ss`. */
+  beginTime?: string;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  failOn: readonly string[];
+  failFast: boolean;
+}
+
+export interface StatusChange {
+  jobId: string;
+  /** Set when the change is a sub-job's. */
+  subJob?: SubJob;
+  from?: string;
+  to: string;
+  job: MainJob;
+  elapsedMs: number;
+}
+
+export interface WaiterEvents {
+  /** resource_id mode: the job that will be waited for. */
+  jobFound?(job: MainJob): void;
+  /** The first poll at which a job (or, in resource mode, any matching job) was not listed. */
+  notListed?(what: string): void;
+  statusChange?(change: StatusChange): void;
+  unknownStatus?(status: string, jobId: string): void;
+  /** A poll failed with an error worth retrying; the wait goes on. */
+  pollFailed?(error: Error): void;
+  /** After each poll: how long until the next one. */
+  polled?(info: { poll: number; nextDelayMs: number; elapsedMs: number; pending: TrackedJob[] }): void;
+}
+
+export interface WaitDeps {
+  clock: Clock;
+  signal?: AbortSignal;
+  /** ListJobs (all pages); `deadline` bounds its retries. */
+  list(query: ListJobsQuery, deadline: number): Promise<MainJob[]>;
+  events?: WaiterEvents;
+}
+
+export interface TrackedJob {
+  /** Undefined in resource mode until a job is found. */
+  jobId?: string;
+  /** Last known state, as the API returned it. */
+  job?: MainJob;
+  /** Poll number at which a terminal status was first seen. */
+  finishedAtPoll?: number;
+}
+
+export interface WaitOutcome {
+  result: Result;
+  /** In the order asked for. */
+  tracked: TrackedJob[];
+  /** The first job seen ending in a `fail_on` status. */
+  failing?: MainJob;
+  /** The last job seen reaching a terminal status. */
+  lastFinished?: MainJob;
+  /** With `error`: what ended the wait; with `timeout`: the last failed poll, if any. */
+  error?: Error;
+  elapsedMs: number;
+  polls: number;
+}
+
+function timeOf(text: string | undefined): number {
+  if (!text) return Number.NEGATIVE_INFINITY;
+  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/** The newest of the resource's jobs that match the filters (the API's filters are applied again here). */
+export function newestMatching(
+  jobs: MainJob[],
+  req: Pick<WaitRequest, 'resourceId' | 'jobType' | 'beginTime'>,
+) {
+  const since = req.beginTime ? timeOf(req.beginTime) : Number.NEGATIVE_INFINITY;
+  let best: MainJob | undefined;
+  for (const job of jobs) {
+    if (req.resourceId && job.resource_id !== req.resourceId) continue;
+    if (req.jobType && job.job_type !== req.jobType) continue;
+    if (timeOf(job.begin_time) < since) continue;
+    if (!best || timeOf(job.begin_time) > timeOf(best.begin_time)) best = job;
+  }
+  return best;
+}
+
+/** Polls until every job is terminal, one fails (with fail_fast), the timeout passes, or the signal aborts. */
+export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<WaitOutcome> {
+  const { clock, signal, events = {} } = deps;
+  const start = clock.now();
+  const deadline = start + req.timeoutMs;
+  const resourceMode = req.jobIds.length === 0;
+  const tracked: TrackedJob[] = resourceMode ? [{}] : req.jobIds.map((jobId) => ({ jobId }));
+  const seen = new Map<string, string>();
+  const unknownSeen = new Set<string>();
+  const missReported = new Set<string>();
+  let failing: MainJob | undefined;
+  let lastFinished: MainJob | undefined;
+  let lastPollError: Error | undefined;
+  let delay = req.pollIntervalMs;
+  let polls = 0;
+
+  const outcome = (result: Result, error?: Error): WaitOutcome => ({
+    result,
+    tracked,
+    failing,
+    lastFinished,
+    error,
+    elapsedMs: clock.now() - start,
+    polls,
+  });
+
+  /** Records a job's new state; true when the job or one of its sub-jobs changed status. */
+  const observe = (t: TrackedJob, job: MainJob): boolean => {
+    const jobId = job.job_id ?? '';
+    t.job = job;
+    let changed = false;
+    const note = (key: string, status: string | undefined, subJob?: SubJob) => {
+      const to = status ?? '';
+      const from = seen.get(key);
+      if (from === to) return;
+      seen.set(key, to);
+      changed = true;
+      if (to && !isKnownStatus(to) && !unknownSeen.has(to)) {
+        unknownSeen.add(to);
+        events.unknownStatus?.(to, jobId);
+      }
+      events.statusChange?.({ jobId, subJob, from, to, job, elapsedMs: clock.now() - start });
+    };
+    note(jobId, job.status);
+    (job.sub_jobs ?? []).forEach((sub, i) => {
+      note(`${jobId}/${sub.job_id || `${i}:${sub.job_type ?? ''}`}`, sub.status, sub);
+    });
+    if (isTerminal(job.status) && t.finishedAtPoll === undefined) {
+      t.finishedAtPoll = polls;
+      lastFinished = job;
+      if (!failing && req.failOn.includes(job.status ?? '')) failing = job;
+    }
+    return changed;
+  };
+
+  const poll = async (): Promise<boolean> => {
+    let changed = false;
+    if (resourceMode) {
+      const t = tracked[0] as TrackedJob;
+      const jobs = await deps.list(
+        { resource_id: req.resourceId, job_type: req.jobType, begin_time: req.beginTime, job_id: t.jobId },
+        deadline,
+      );
+      const job = t.jobId ? jobs.find((j) => j.job_id === t.jobId) : newestMatching(jobs, req);
+      if (!job) {
+        if (!missReported.has('')) {
+          missReported.add('');
+          events.notListed?.(t.jobId ?? `resource ${req.resourceId}`);
+        }
+        return false;
+      }
+      if (!t.jobId) {
+        t.jobId = job.job_id;
+        events.jobFound?.(job);
+      }
+      return observe(t, job);
+    }
+    for (const t of tracked) {
+      if (t.finishedAtPoll !== undefined) continue;
+      const jobs = await deps.list({ job_id: t.jobId }, deadline);
+      const job = jobs.find((j) => j.job_id === t.jobId);
+      if (!job) {
+        if (!missReported.has(t.jobId as string)) {
+          missReported.add(t.jobId as string);
+          events.notListed?.(t.jobId as string);
+        }
+        continue;
+      }
+      if (observe(t, job)) changed = true;
+      if (failing && req.failFast) break;
+    }
+    return changed;
+  };
+
+  for (;;) {
+    if (signal?.aborted) return outcome('cancelled');
+    polls++;
+    let changed = false;
+    try {
+      changed = await poll();
+      lastPollError = undefined;
+    } catch (error) {
+      if (signal?.aborted) return outcome('cancelled');
+      if (!isRetryable(error)) return outcome('error', error as Error);
+      lastPollError = error as Error;
+      events.pollFailed?.(lastPollError);
+    }
+    if (failing && req.failFast) return outcome('failure');
+    if (tracked.every((t) => t.finishedAtPoll !== undefined)) return outcome(failing ? 'failure' : 'success');
+    const now = clock.now();
+    if (now >= deadline) return outcome('timeout', lastPollError);
+    delay = changed || polls === 1 ? req.pollIntervalMs : Math.min(delay * 2, req.maxPollIntervalMs);
+    const nextDelayMs = Math.min(delay, deadline - now);
+    events.polled?.({
+      poll: polls,
+      nextDelayMs,
+      elapsedMs: now - start,
+      pending: tracked.filter((t) => t.finishedAtPoll === undefined),
+    });
+    await clock.sleep(nextDelayMs, signal);
+  }
+}
