@@ -74657,12 +74657,15 @@ function listJobsQuery(query) {
 class ElbClient {
     #http;
     #projectId;
-    constructor(http, projectId) {
+    #pageLimit;
+    constructor(http, projectId, pageLimit = PAGE_LIMIT) {
         this.#http = http;
         this.#projectId = projectId;
+        this.#pageLimit = pageLimit;
     }
+    /** Every job matching `query`, following `next_marker` while pages come back full. */
     async listJobs(query, deadline) {
-        const limit = query.limit ?? PAGE_LIMIT;
+        const limit = this.#pageLimit;
         const jobs = [];
         let marker;
         for (let page = 0; page < MAX_PAGES; page++) {

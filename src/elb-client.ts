@@ -32,14 +32,17 @@ export function listJobsQuery(query: ListJobsQuery): Array<[string, string]> {
 export class ElbClient {
   readonly #http: HttpClient;
   readonly #projectId: string;
+  readonly #pageLimit: number;
 
-  constructor(http: HttpClient, projectId: string) {
+  constructor(http: HttpClient, projectId: string, pageLimit = PAGE_LIMIT) {
     this.#http = http;
     this.#projectId = projectId;
+    this.#pageLimit = pageLimit;
   }
 
-  async listJobs(query: Omit<ListJobsQuery, 'marker'>, deadline: number): Promise<MainJob[]> {
-    const limit = query.limit ?? PAGE_LIMIT;
+  /** Every job matching `query`, following `next_marker` while pages come back full. */
+  async listJobs(query: Omit<ListJobsQuery, 'marker' | 'limit'>, deadline: number): Promise<MainJob[]> {
+    const limit = this.#pageLimit;
     const jobs: MainJob[] = [];
     let marker: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {

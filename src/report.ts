@@ -179,7 +179,9 @@ export function headline(outcome: WaitOutcome, timeoutMs: number): string {
     `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId ?? '(none found yet)'} ${t.job?.status ? `last ${t.job.status}` : 'not listed'}`;
   switch (outcome.result) {
     case 'success': {
-      const done = outcome.tracked.map((t) => `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId} ${t.job?.status}`);
+      const done = outcome.tracked.map(
+        (t) => `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId} ${t.job?.status}`,
+      );
       return `${done.join(', ')} after ${waited}`;
     }
     case 'failure': {
