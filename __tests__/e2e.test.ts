@@ -16,6 +16,22 @@ import {
 
 const AK = 'E2EACCESSKEY00000000';
 const SK = 'e2e-secret-key-not-a-real-one-000000000';
+const TEMP_AK = 'E2ETEMPORARYKEY00000';
+const TEMP_SK = 'e2e-temporary-secret-not-real-0000000000';
+const SECURITY_TOKEN = 'e2e-security-token-not-real-gQpZ0000000000000000';
+const AUTH_TOKEN = 'e2e-iam-token-not-real-MIIZ0000000000000000';
+const SECRETS = [AK, SK, TEMP_AK, TEMP_SK, SECURITY_TOKEN, AUTH_TOKEN];
+
+/** No credential anywhere the action writes, except the runner's own `::add-mask::` commands. */
+function expectNoSecrets(r: RunResult): void {
+  const visible = [
+    ...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')),
+    r.stderr,
+    r.summary,
+    ...Object.values(r.outputs),
+  ].join('\n');
+  for (const secret of SECRETS) expect(visible).not.toContain(secret);
+}
 
 /** Fast polling so each run takes about a second. */
 const FAST = { poll_interval: '100ms', max_poll_interval: '300ms', timeout: '20s' };
@@ -24,15 +40,22 @@ let emulator: ElbEmulator;
 let url: string;
 
 beforeEach(async () => {
-  emulator = new ElbEmulator({ credentials: [{ accessKey: AK, secretKey: SK }] });
+  emulator = new ElbEmulator({
+    credentials: [
+      { accessKey: AK, secretKey: SK },
+      { accessKey: TEMP_AK, secretKey: TEMP_SK, securityToken: SECURITY_TOKEN },
+    ],
+    authTokens: [AUTH_TOKEN],
+    projects: [{ id: DEMO_PROJECT_ID, name: 'cn-north-4' }],
+  });
   url = await emulator.start();
 });
 afterEach(async () => {
   await emulator.stop();
 });
 
-function run(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<RunResult> {
-  return runAction({
+async function run(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<RunResult> {
+  const r = await runAction({
     inputs: {
       endpoint: url,
       project_id: DEMO_PROJECT_ID,
@@ -43,6 +66,8 @@ function run(inputs: Record<string, string>, env: Record<string, string> = {}): 
     },
     env,
   });
+  expectNoSecrets(r);
+  return r;
 }
 
 function add(script: JobScript): string {
@@ -256,6 +281,69 @@ describe('the bundle runs as the runner runs it', () => {
     expect(errors(r)).toContain('HTTP 401 APIGW.0301');
     expect(errors(r)).toContain('Check the AK/SK');
     expect(r.outputs).toMatchObject({ result: 'error', error_code: 'APIGW.0301' });
+    expect(r.summary).toContain('## ⚠️ ELB job wait: error');
+  });
+});
+
+describe('credentials and project', () => {
+  it('signs X-Security-Token with temporary credentials', async () => {
+    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    const r = await run({
+      job_id: id,
+      access_key: TEMP_AK,
+      secret_key: TEMP_SK,
+      security_token: SECURITY_TOKEN,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`::add-mask::${SECURITY_TOKEN}`);
+    for (const req of emulator.requests) {
+      expect(req.signatureVerified).toBe(true);
+      expect(req.headers['x-security-token']).toBe(SECURITY_TOKEN);
+      expect(String(req.headers.authorization)).toContain(
+        'SignedHeaders=host;x-project-id;x-sdk-date;x-security-token,',
+      );
+    }
+  });
+
+  it('sends auth_token as X-Auth-Token, unsigned', async () => {
+    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    const r = await run({ job_id: id, access_key: '', secret_key: '', auth_token: AUTH_TOKEN });
+    expect(r.code).toBe(0);
+    expect(emulator.requests.every((q) => q.auth === 'token' && q.headers.authorization === undefined)).toBe(
+      true,
+    );
+  });
+
+  it('takes AK/SK from the environment huaweicloud/auth-action leaves behind', async () => {
+    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    const r = await run(
+      { job_id: id, access_key: '', secret_key: '' },
+      { HUAWEI_CLOUD_ACCESS_KEY_ID: AK, HUAWEI_CLOUD_SECRET_ACCESS_KEY: SK },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`::add-mask::${SK}`);
+    expect(emulator.requests.every((q) => q.accessKey === AK && q.signatureVerified)).toBe(true);
+  });
+
+  it('looks the project ID up from the region through IAM when project_id is not given', async () => {
+    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    const r = await run({ job_id: id, project_id: '', region: 'cn-north-4', iam_endpoint: url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Project ID for cn-north-4: ${DEMO_PROJECT_ID}`);
+    expect(emulator.requests[0]).toMatchObject({
+      route: 'projects',
+      query: 'name=cn-north-4',
+      signatureVerified: true,
+    });
+    expect(emulator.requests.slice(1).every((q) => q.route === 'list')).toBe(true);
+  });
+
+  it('rejects a bad input before any request, still writing outputs and summary', async () => {
+    const r = await run({ job_id: 'abc def', poll_interval: '5s' });
+    expect(r.code).toBe(1);
+    expect(emulator.requests).toHaveLength(0);
+    expect(errors(r)).toMatch(/^::error::Input 'job_id': .*Example: job_id: /);
+    expect(r.outputs).toMatchObject({ result: 'error', status: '', job_id: '', jobs: '[]' });
     expect(r.summary).toContain('## ⚠️ ELB job wait: error');
   });
 });
