@@ -5,7 +5,13 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { ACTION_ENTRY, runAction } from '../emulator/action-runner.ts';
-import { DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY, ElbEmulator, finishedJob } from '../emulator/index.ts';
+import {
+  DEMO_ACCESS_KEY,
+  DEMO_PROJECT_ID,
+  DEMO_SECRET_KEY,
+  ElbEmulator,
+  finishedJob,
+} from '../emulator/index.ts';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 
@@ -24,7 +30,9 @@ function time(args: string[]): Promise<number> {
   });
 }
 
-const emulator = new ElbEmulator({ credentials: [{ accessKey: DEMO_ACCESS_KEY, secretKey: DEMO_SECRET_KEY }] });
+const emulator = new ElbEmulator({
+  credentials: [{ accessKey: DEMO_ACCESS_KEY, secretKey: DEMO_SECRET_KEY }],
+});
 const url = await emulator.start();
 const job = emulator.addJob(finishedJob({ endedAgoMs: 60_000, outcome: 'COMPLETE' }));
 
