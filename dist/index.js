@@ -75253,7 +75253,170 @@ function parseAfterSecrets(source, hooks, secrets, now) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/waiter.ts
+
+const IN_PROGRESS = ['INIT', 'RUNNING', 'ROLLBACKING'];
+const TERMINAL = ['SUCCESS', 'COMPLETE', 'FAIL', 'ROLLBACK_FAIL', 'CANCEL'];
+/** Only the known terminal statuses end a wait; an unknown status counts as in progress until `timeout`. */
+function isTerminal(status) {
+    return status !== undefined && TERMINAL.includes(status);
+}
+function isKnownStatus(status) {
+    return status !== undefined && (IN_PROGRESS.includes(status) || TERMINAL.includes(status));
+}
+/** An API time (`2024-03-23T08:20:42Z`, or without a zone: UTC) in epoch ms; -Infinity when absent or bad. */
+function apiTime(text) {
+    if (!text)
+        return Number.NEGATIVE_INFINITY;
+    const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+    return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+/** The newest of the resource's jobs that match the filters (the API's filters are applied again here). */
+function newestMatching(jobs, req) {
+    const since = req.beginTime ? apiTime(req.beginTime) : Number.NEGATIVE_INFINITY;
+    let best;
+    for (const job of jobs) {
+        if (req.resourceId && job.resource_id !== req.resourceId)
+            continue;
+        if (req.jobType && job.job_type !== req.jobType)
+            continue;
+        if (apiTime(job.begin_time) < since)
+            continue;
+        if (!best || apiTime(job.begin_time) > apiTime(best.begin_time))
+            best = job;
+    }
+    return best;
+}
+/** Polls until every job is terminal, one fails (with fail_fast), the timeout passes, or the signal aborts. */
+async function waitForJobs(req, deps) {
+    const { clock, signal, events = {} } = deps;
+    const start = clock.now();
+    const deadline = start + req.timeoutMs;
+    const resourceMode = req.jobIds.length === 0;
+    const tracked = resourceMode ? [{}] : req.jobIds.map((jobId) => ({ jobId }));
+    const seen = new Map();
+    const unknownSeen = new Set();
+    const missReported = new Set();
+    let failing;
+    let lastFinished;
+    let lastPollError;
+    let delay = req.pollIntervalMs;
+    let polls = 0;
+    const outcome = (result, error) => ({
+        result,
+        tracked,
+        failing,
+        lastFinished,
+        error,
+        elapsedMs: clock.now() - start,
+        polls,
+    });
+    /** Records a job's new state; true when the job or one of its sub-jobs changed status. */
+    const observe = (t, job) => {
+        const jobId = job.job_id ?? '';
+        t.job = job;
+        let changed = false;
+        const note = (key, status, subJob) => {
+            const to = status ?? '';
+            const from = seen.get(key);
+            if (from === to)
+                return;
+            seen.set(key, to);
+            changed = true;
+            if (to && !isKnownStatus(to) && !unknownSeen.has(to)) {
+                unknownSeen.add(to);
+                events.unknownStatus?.(to, jobId);
+            }
+            events.statusChange?.({ jobId, subJob, from, to, job, elapsedMs: clock.now() - start });
+        };
+        note(jobId, job.status);
+        (job.sub_jobs ?? []).forEach((sub, i) => {
+            note(`${jobId}/${sub.job_id || `${i}:${sub.job_type ?? ''}`}`, sub.status, sub);
+        });
+        if (isTerminal(job.status) && t.finishedAtPoll === undefined) {
+            t.finishedAtPoll = polls;
+            lastFinished = job;
+            if (!failing && req.failOn.includes(job.status ?? ''))
+                failing = job;
+        }
+        return changed;
+    };
+    const poll = async () => {
+        let changed = false;
+        if (resourceMode) {
+            const t = tracked[0];
+            const jobs = await deps.list({ resource_id: req.resourceId, job_type: req.jobType, begin_time: req.beginTime, job_id: t.jobId }, deadline);
+            const job = t.jobId ? jobs.find((j) => j.job_id === t.jobId) : newestMatching(jobs, req);
+            if (!job) {
+                if (!missReported.has('')) {
+                    missReported.add('');
+                    events.notListed?.(t.jobId ?? `resource ${req.resourceId}`);
+                }
+                return false;
+            }
+            if (!t.jobId) {
+                t.jobId = job.job_id;
+                events.jobFound?.(job);
+            }
+            return observe(t, job);
+        }
+        for (const t of tracked) {
+            if (t.finishedAtPoll !== undefined)
+                continue;
+            const jobs = await deps.list({ job_id: t.jobId }, deadline);
+            const job = jobs.find((j) => j.job_id === t.jobId);
+            if (!job) {
+                if (!missReported.has(t.jobId)) {
+                    missReported.add(t.jobId);
+                    events.notListed?.(t.jobId);
+                }
+                continue;
+            }
+            if (observe(t, job))
+                changed = true;
+            if (failing && req.failFast)
+                break;
+        }
+        return changed;
+    };
+    for (;;) {
+        if (signal?.aborted)
+            return outcome('cancelled');
+        polls++;
+        let changed = false;
+        try {
+            changed = await poll();
+            lastPollError = undefined;
+        }
+        catch (error) {
+            if (signal?.aborted)
+                return outcome('cancelled');
+            if (!isRetryable(error))
+                return outcome('error', error);
+            lastPollError = error;
+            events.pollFailed?.(lastPollError);
+        }
+        if (failing && req.failFast)
+            return outcome('failure');
+        if (tracked.every((t) => t.finishedAtPoll !== undefined))
+            return outcome(failing ? 'failure' : 'success');
+        const now = clock.now();
+        if (now >= deadline)
+            return outcome('timeout', lastPollError);
+        delay = changed || polls === 1 ? req.pollIntervalMs : Math.min(delay * 2, req.maxPollIntervalMs);
+        const nextDelayMs = Math.min(delay, deadline - now);
+        events.polled?.({
+            poll: polls,
+            nextDelayMs,
+            elapsedMs: now - start,
+            pending: tracked.filter((t) => t.finishedAtPoll === undefined),
+        });
+        await clock.sleep(nextDelayMs, signal);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 
 /** The runner drops a step summary over 1 MiB whole; stay well under it. */
@@ -75281,10 +75444,8 @@ function escapeText(value) {
     return (value ?? '').replace(/[&<>"'|`[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n|\r/g, ' ');
 }
 function timeOf(text) {
-    if (!text)
-        return undefined;
-    const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-    return Number.isNaN(t) ? undefined : t;
+    const t = apiTime(text);
+    return Number.isFinite(t) ? t : undefined;
 }
 /** Duration between begin and end; `now` stands in for a missing end (still running). */
 function jobDuration(job, now) {
@@ -75473,167 +75634,6 @@ function changeLine(change) {
         ? ` (${change.job.error_code}${change.job.error_msg ? `: ${change.job.error_msg}` : ''})`
         : '';
     return `${at} ${change.job.job_type ?? 'job'} ${change.jobId}: ${arrow}${err}`;
-}
-
-;// CONCATENATED MODULE: ./src/waiter.ts
-
-const IN_PROGRESS = ['INIT', 'RUNNING', 'ROLLBACKING'];
-const TERMINAL = ['SUCCESS', 'COMPLETE', 'FAIL', 'ROLLBACK_FAIL', 'CANCEL'];
-/** Only the known terminal statuses end a wait; an unknown status counts as in progress until `timeout`. */
-function isTerminal(status) {
-    return status !== undefined && TERMINAL.includes(status);
-}
-function isKnownStatus(status) {
-    return status !== undefined && (IN_PROGRESS.includes(status) || TERMINAL.includes(status));
-}
-function waiter_timeOf(text) {
-    if (!text)
-        return Number.NEGATIVE_INFINITY;
-    const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-    return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
-}
-/** The newest of the resource's jobs that match the filters (the API's filters are applied again here). */
-function newestMatching(jobs, req) {
-    const since = req.beginTime ? waiter_timeOf(req.beginTime) : Number.NEGATIVE_INFINITY;
-    let best;
-    for (const job of jobs) {
-        if (req.resourceId && job.resource_id !== req.resourceId)
-            continue;
-        if (req.jobType && job.job_type !== req.jobType)
-            continue;
-        if (waiter_timeOf(job.begin_time) < since)
-            continue;
-        if (!best || waiter_timeOf(job.begin_time) > waiter_timeOf(best.begin_time))
-            best = job;
-    }
-    return best;
-}
-/** Polls until every job is terminal, one fails (with fail_fast), the timeout passes, or the signal aborts. */
-async function waitForJobs(req, deps) {
-    const { clock, signal, events = {} } = deps;
-    const start = clock.now();
-    const deadline = start + req.timeoutMs;
-    const resourceMode = req.jobIds.length === 0;
-    const tracked = resourceMode ? [{}] : req.jobIds.map((jobId) => ({ jobId }));
-    const seen = new Map();
-    const unknownSeen = new Set();
-    const missReported = new Set();
-    let failing;
-    let lastFinished;
-    let lastPollError;
-    let delay = req.pollIntervalMs;
-    let polls = 0;
-    const outcome = (result, error) => ({
-        result,
-        tracked,
-        failing,
-        lastFinished,
-        error,
-        elapsedMs: clock.now() - start,
-        polls,
-    });
-    /** Records a job's new state; true when the job or one of its sub-jobs changed status. */
-    const observe = (t, job) => {
-        const jobId = job.job_id ?? '';
-        t.job = job;
-        let changed = false;
-        const note = (key, status, subJob) => {
-            const to = status ?? '';
-            const from = seen.get(key);
-            if (from === to)
-                return;
-            seen.set(key, to);
-            changed = true;
-            if (to && !isKnownStatus(to) && !unknownSeen.has(to)) {
-                unknownSeen.add(to);
-                events.unknownStatus?.(to, jobId);
-            }
-            events.statusChange?.({ jobId, subJob, from, to, job, elapsedMs: clock.now() - start });
-        };
-        note(jobId, job.status);
-        (job.sub_jobs ?? []).forEach((sub, i) => {
-            note(`${jobId}/${sub.job_id || `${i}:${sub.job_type ?? ''}`}`, sub.status, sub);
-        });
-        if (isTerminal(job.status) && t.finishedAtPoll === undefined) {
-            t.finishedAtPoll = polls;
-            lastFinished = job;
-            if (!failing && req.failOn.includes(job.status ?? ''))
-                failing = job;
-        }
-        return changed;
-    };
-    const poll = async () => {
-        let changed = false;
-        if (resourceMode) {
-            const t = tracked[0];
-            const jobs = await deps.list({ resource_id: req.resourceId, job_type: req.jobType, begin_time: req.beginTime, job_id: t.jobId }, deadline);
-            const job = t.jobId ? jobs.find((j) => j.job_id === t.jobId) : newestMatching(jobs, req);
-            if (!job) {
-                if (!missReported.has('')) {
-                    missReported.add('');
-                    events.notListed?.(t.jobId ?? `resource ${req.resourceId}`);
-                }
-                return false;
-            }
-            if (!t.jobId) {
-                t.jobId = job.job_id;
-                events.jobFound?.(job);
-            }
-            return observe(t, job);
-        }
-        for (const t of tracked) {
-            if (t.finishedAtPoll !== undefined)
-                continue;
-            const jobs = await deps.list({ job_id: t.jobId }, deadline);
-            const job = jobs.find((j) => j.job_id === t.jobId);
-            if (!job) {
-                if (!missReported.has(t.jobId)) {
-                    missReported.add(t.jobId);
-                    events.notListed?.(t.jobId);
-                }
-                continue;
-            }
-            if (observe(t, job))
-                changed = true;
-            if (failing && req.failFast)
-                break;
-        }
-        return changed;
-    };
-    for (;;) {
-        if (signal?.aborted)
-            return outcome('cancelled');
-        polls++;
-        let changed = false;
-        try {
-            changed = await poll();
-            lastPollError = undefined;
-        }
-        catch (error) {
-            if (signal?.aborted)
-                return outcome('cancelled');
-            if (!isRetryable(error))
-                return outcome('error', error);
-            lastPollError = error;
-            events.pollFailed?.(lastPollError);
-        }
-        if (failing && req.failFast)
-            return outcome('failure');
-        if (tracked.every((t) => t.finishedAtPoll !== undefined))
-            return outcome(failing ? 'failure' : 'success');
-        const now = clock.now();
-        if (now >= deadline)
-            return outcome('timeout', lastPollError);
-        delay = changed || polls === 1 ? req.pollIntervalMs : Math.min(delay * 2, req.maxPollIntervalMs);
-        const nextDelayMs = Math.min(delay, deadline - now);
-        events.polled?.({
-            poll: polls,
-            nextDelayMs,
-            elapsedMs: now - start,
-            pending: tracked.filter((t) => t.finishedAtPoll === undefined),
-        });
-        await clock.sleep(nextDelayMs, signal);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts

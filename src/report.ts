@@ -1,7 +1,7 @@
 import { formatDuration } from './duration.ts';
 import { ApiError } from './http.ts';
 import type { MainJob, SubJob } from './types.ts';
-import type { StatusChange, TrackedJob, WaitOutcome } from './waiter.ts';
+import { apiTime, type StatusChange, type TrackedJob, type WaitOutcome } from './waiter.ts';
 
 /** The runner drops a step summary over 1 MiB whole; stay well under it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000;
@@ -33,9 +33,8 @@ export function escapeText(value: string | undefined): string {
 }
 
 function timeOf(text: string | undefined): number | undefined {
-  if (!text) return undefined;
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(t) ? undefined : t;
+  const t = apiTime(text);
+  return Number.isFinite(t) ? t : undefined;
 }
 
 /** Duration between begin and end; `now` stands in for a missing end (still running). */

@@ -81,7 +81,8 @@ export interface WaitOutcome {
   polls: number;
 }
 
-function timeOf(text: string | undefined): number {
+/** An API time (`2024-03-23T08:20:42Z`, or without a zone: UTC) in epoch ms; -Infinity when absent or bad. */
+export function apiTime(text: string | undefined): number {
   if (!text) return Number.NEGATIVE_INFINITY;
   const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
@@ -92,13 +93,13 @@ export function newestMatching(
   jobs: MainJob[],
   req: Pick<WaitRequest, 'resourceId' | 'jobType' | 'beginTime'>,
 ) {
-  const since = req.beginTime ? timeOf(req.beginTime) : Number.NEGATIVE_INFINITY;
+  const since = req.beginTime ? apiTime(req.beginTime) : Number.NEGATIVE_INFINITY;
   let best: MainJob | undefined;
   for (const job of jobs) {
     if (req.resourceId && job.resource_id !== req.resourceId) continue;
     if (req.jobType && job.job_type !== req.jobType) continue;
-    if (timeOf(job.begin_time) < since) continue;
-    if (!best || timeOf(job.begin_time) > timeOf(best.begin_time)) best = job;
+    if (apiTime(job.begin_time) < since) continue;
+    if (!best || apiTime(job.begin_time) > apiTime(best.begin_time)) best = job;
   }
   return best;
 }
