@@ -74009,10 +74009,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 /** The entry point: adapts @actions/core to the action's IO and turns SIGINT/SIGTERM into a cancellation. */
 const controller = new AbortController();
+/** The runner sends SIGINT, then SIGTERM 7.5 s later, then kills: report within 5 s whatever happens. */
+const REPORT_WITHIN_MS = 4_500;
 for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
+        if (controller.signal.aborted)
+            return;
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Received ${signal}: stopping and reporting the last known state`);
         controller.abort();
+        setTimeout(() => {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3('Could not finish reporting in time after cancellation');
+            process.exit(1);
+        }, REPORT_WITHIN_MS).unref();
     });
 }
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)({
@@ -74044,7 +74052,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: realClock, redactor
+// UNUSED EXPORTS: proxySettings, realClock, redactor
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
@@ -74443,6 +74451,8 @@ class ApiError extends Error {
     requestId;
     retryable;
     retryAfterMs;
+    /** Local clock minus the server's `Date` header, when the server sent one. */
+    clockSkewMs;
     constructor(init) {
         super(init.message);
         this.name = 'ApiError';
@@ -74451,6 +74461,7 @@ class ApiError extends Error {
         this.errorMsg = init.errorMsg;
         this.requestId = init.requestId;
         this.retryAfterMs = init.retryAfterMs;
+        this.clockSkewMs = init.clockSkewMs;
         this.retryable = init.status === 429 || (init.status >= 500 && init.status !== 501);
     }
 }
@@ -74528,6 +74539,7 @@ class HttpClient {
         let requestId = '';
         let text;
         let retryAfter;
+        let serverDate;
         try {
             const res = await (0,undici/* request */.Em)(url, {
                 method: 'GET',
@@ -74542,6 +74554,7 @@ class HttpClient {
             status = res.statusCode;
             requestId = headerValue(res.headers['x-request-id']);
             retryAfter = headerValue(res.headers['retry-after']) || undefined;
+            serverDate = headerValue(res.headers.date) || undefined;
             text = await res.body.text();
         }
         catch (error) {
@@ -74556,8 +74569,9 @@ class HttpClient {
             throw new NetworkError(`${method} ${fullPath}: ${describeNetworkError(error)}`, { cause: error });
         }
         log(status, requestId);
-        if (status < 200 || status >= 300)
-            throw parseApiError(status, text, requestId, retryAfter, redact);
+        if (status < 200 || status >= 300) {
+            throw parseApiError(status, text, { requestId, retryAfter, date: serverDate }, redact, this.#opts.clock.now());
+        }
         if (text.trim() === '') {
             throw new ResponseFormatError(`HTTP ${status} with an empty body (request ID ${requestId || 'none'})`, status, requestId, true);
         }
@@ -74577,7 +74591,7 @@ function excerpt(text, redact) {
     const flat = redact(text).replace(/\s+/g, ' ').trim();
     return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
 }
-function parseRetryAfter(value, now = Date.now()) {
+function parseRetryAfter(value, now) {
     if (!value)
         return undefined;
     if (/^\d+$/.test(value.trim()))
@@ -74586,28 +74600,30 @@ function parseRetryAfter(value, now = Date.now()) {
     return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 /** Huawei error bodies: `{error_code, error_msg, request_id}`, or nested `{error: {code, message}}`. */
-function parseApiError(status, text, headerRequestId, retryAfter, redact) {
+function parseApiError(status, text, headers, redact, now) {
     let errorCode = '';
     let errorMsg = '';
-    let requestId = headerRequestId;
+    let requestId = headers.requestId;
     try {
         const body = JSON.parse(text);
         const nested = (body.error ?? {});
         errorCode = String(body.error_code ?? nested.code ?? '');
         errorMsg = String(body.error_msg ?? nested.message ?? '');
-        requestId = String(body.request_id ?? nested.request_id ?? '') || headerRequestId;
+        requestId = String(body.request_id ?? nested.request_id ?? '') || headers.requestId;
     }
     catch {
         errorMsg = text.trim() ? excerpt(text, redact) : '';
     }
     errorMsg = redact(errorMsg);
     const what = [errorCode, errorMsg].filter(Boolean).join(': ') || 'no error details in the body';
+    const serverTime = headers.date ? Date.parse(headers.date) : Number.NaN;
     return new ApiError({
         status,
         errorCode,
         errorMsg,
         requestId,
-        retryAfterMs: parseRetryAfter(retryAfter),
+        retryAfterMs: parseRetryAfter(headers.retryAfter, now),
+        clockSkewMs: Number.isNaN(serverTime) ? undefined : now - serverTime,
         message: `HTTP ${status} ${what} (request ID ${requestId || 'none'})`,
     });
 }
@@ -74687,8 +74703,7 @@ function asListJobsResponse(body) {
         obj === null ||
         !Array.isArray(obj.jobs) ||
         !obj.jobs.every((j) => typeof j === 'object' && j !== null && typeof j.job_id === 'string')) {
-        const keys = typeof obj === 'object' && obj !== null ? Object.keys(obj).slice(0, 8).join(', ') : typeof obj;
-        throw new ResponseFormatError(`ListJobs answered without a "jobs" array of jobs (got: ${keys || 'nothing'})`, 200, typeof obj?.request_id === 'string' ? obj.request_id : '', false);
+        throw new ResponseFormatError(`HTTP 200, but ListJobs answered without a "jobs" array of jobs: ${excerpt(JSON.stringify(body) ?? String(body), (t) => t)}`, 200, typeof obj?.request_id === 'string' ? obj.request_id : '', false);
     }
     return obj;
 }
@@ -75589,17 +75604,33 @@ function headline(outcome, timeoutMs) {
             return errorText(outcome.error);
     }
 }
-/** An error with the hint that fits it. */
+const SKEW_LIMIT_MS = 15 * 60_000;
+/** An error with the hint that fits it: what is wrong and what to do next. */
 function errorText(error) {
     if (!error)
         return 'Unknown error';
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-        const hint = error.status === 401
-            ? 'Check the AK/SK (or token) and the runner clock: the gateway refuses signatures more than 15 minutes off. Not retried: Huawei locks an AK after repeated failed authentications.'
-            : 'The credentials are valid but lack permission: grant the user or agency read access to ELB (for example the ELB ReadOnlyAccess policy) in the project.';
-        return `${error.message}. ${hint}`;
+    if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403))
+        return error.message;
+    const lines = [
+        `${error.message}. Not retried: Huawei Cloud locks an AK after repeated failed authentications.`,
+    ];
+    const skew = error.clockSkewMs;
+    if (error.status === 403) {
+        lines.push('The credentials were accepted but lack permission: grant the IAM user or agency read access to ELB in this ' +
+            'project (for example the system policy "ELB ReadOnlyAccess"), and check that project_id is the project of region.');
     }
-    return error.message;
+    else if (skew !== undefined && Math.abs(skew) >= SKEW_LIMIT_MS) {
+        lines.push(`The runner's clock is ${formatDuration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the gateway's; ` +
+            "signatures more than 15 minutes off are refused. Fix the runner's time (NTP) and run again.");
+    }
+    else {
+        lines.push('Check that access_key and secret_key belong together (a secret pasted with a stray character is a common cause), ' +
+            'that a security_token is given with temporary credentials and has not expired, or that auth_token is still valid.');
+        const canonical = /canonicalRequest:\s*(.*)$/s.exec(error.errorMsg)?.[1];
+        if (canonical)
+            lines.push(`The gateway's canonical request was:\n  ${canonical.trim().split('|').join('\n  ')}`);
+    }
+    return lines.join('\n');
 }
 /** The outputs of the contract, all strings. */
 function outputs(outcome) {
@@ -75665,6 +75696,12 @@ function redactor(secrets) {
         return out;
     };
 }
+/** Proxy variables, either case; an empty one counts as unset (undici would let an empty `no_proxy` win). */
+function proxySettings(env) {
+    const read = (name) => env[name.toLowerCase()] || env[name] || undefined;
+    const httpProxy = read('HTTP_PROXY');
+    return { httpProxy, httpsProxy: read('HTTPS_PROXY') ?? httpProxy, noProxy: read('NO_PROXY') ?? '' };
+}
 function authorizerFor(config) {
     const c = config.credentials;
     if (c.kind === 'token')
@@ -75706,6 +75743,7 @@ async function run(io, deps = {}) {
             ownDispatcher = new undici/* EnvHttpProxyAgent */.J2({
                 keepAliveTimeout: 60_000,
                 connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
+                ...proxySettings(io.env),
             });
         }
         const dispatcher = deps.dispatcher ?? ownDispatcher;
@@ -76042,6 +76080,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
   lm: () => (/* binding */ notice),
@@ -76052,7 +76091,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");

@@ -485,6 +485,8 @@ export class ElbEmulator {
       'Content-Type': 'application/json',
       'X-Request-Id': requestId,
       'Content-Length': String(Buffer.byteLength(text)),
+      // The gateway's clock: lets a client tell a skewed runner clock from a wrong key.
+      Date: new Date(this.clock()).toUTCString(),
       ...reply.headers,
     });
     res.end(text);

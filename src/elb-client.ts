@@ -1,4 +1,4 @@
-import { type HttpClient, ResponseFormatError } from './http.ts';
+import { excerpt, type HttpClient, ResponseFormatError } from './http.ts';
 import type { ListJobsQuery, ListJobsResponse, MainJob } from './types.ts';
 
 /** Page size asked of ListJobs; pages are followed through `page_info.next_marker`. */
@@ -70,10 +70,8 @@ export function asListJobsResponse(body: unknown): ListJobsResponse {
     !Array.isArray(obj.jobs) ||
     !obj.jobs.every((j) => typeof j === 'object' && j !== null && typeof j.job_id === 'string')
   ) {
-    const keys =
-      typeof obj === 'object' && obj !== null ? Object.keys(obj).slice(0, 8).join(', ') : typeof obj;
     throw new ResponseFormatError(
-      `ListJobs answered without a "jobs" array of jobs (got: ${keys || 'nothing'})`,
+      `HTTP 200, but ListJobs answered without a "jobs" array of jobs: ${excerpt(JSON.stringify(body) ?? String(body), (t) => t)}`,
       200,
       typeof obj?.request_id === 'string' ? obj.request_id : '',
       false,

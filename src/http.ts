@@ -11,12 +11,15 @@ export class ApiError extends Error {
   readonly requestId: string;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  /** Local clock minus the server's `Date` header, when the server sent one. */
+  readonly clockSkewMs?: number;
   constructor(init: {
     status: number;
     errorCode: string;
     errorMsg: string;
     requestId: string;
     retryAfterMs?: number;
+    clockSkewMs?: number;
     message: string;
   }) {
     super(init.message);
@@ -26,6 +29,7 @@ export class ApiError extends Error {
     this.errorMsg = init.errorMsg;
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
+    this.clockSkewMs = init.clockSkewMs;
     this.retryable = init.status === 429 || (init.status >= 500 && init.status !== 501);
   }
 }
@@ -144,6 +148,7 @@ export class HttpClient {
     let requestId = '';
     let text: string;
     let retryAfter: string | undefined;
+    let serverDate: string | undefined;
     try {
       const res = await request(url, {
         method: 'GET',
@@ -158,6 +163,7 @@ export class HttpClient {
       status = res.statusCode;
       requestId = headerValue(res.headers['x-request-id']);
       retryAfter = headerValue(res.headers['retry-after']) || undefined;
+      serverDate = headerValue(res.headers.date) || undefined;
       text = await res.body.text();
     } catch (error) {
       log('error', requestId);
@@ -174,7 +180,15 @@ export class HttpClient {
     }
     log(status, requestId);
 
-    if (status < 200 || status >= 300) throw parseApiError(status, text, requestId, retryAfter, redact);
+    if (status < 200 || status >= 300) {
+      throw parseApiError(
+        status,
+        text,
+        { requestId, retryAfter, date: serverDate },
+        redact,
+        this.#opts.clock.now(),
+      );
+    }
     if (text.trim() === '') {
       throw new ResponseFormatError(
         `HTTP ${status} with an empty body (request ID ${requestId || 'none'})`,
@@ -206,7 +220,7 @@ export function excerpt(text: string, redact: (t: string) => string): string {
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
 }
 
-function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (!value) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
@@ -217,30 +231,32 @@ function parseRetryAfter(value: string | undefined, now = Date.now()): number | 
 export function parseApiError(
   status: number,
   text: string,
-  headerRequestId: string,
-  retryAfter: string | undefined,
+  headers: { requestId: string; retryAfter?: string; date?: string },
   redact: (t: string) => string,
+  now: number,
 ): ApiError {
   let errorCode = '';
   let errorMsg = '';
-  let requestId = headerRequestId;
+  let requestId = headers.requestId;
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const nested = (body.error ?? {}) as Record<string, unknown>;
     errorCode = String(body.error_code ?? nested.code ?? '');
     errorMsg = String(body.error_msg ?? nested.message ?? '');
-    requestId = String(body.request_id ?? nested.request_id ?? '') || headerRequestId;
+    requestId = String(body.request_id ?? nested.request_id ?? '') || headers.requestId;
   } catch {
     errorMsg = text.trim() ? excerpt(text, redact) : '';
   }
   errorMsg = redact(errorMsg);
   const what = [errorCode, errorMsg].filter(Boolean).join(': ') || 'no error details in the body';
+  const serverTime = headers.date ? Date.parse(headers.date) : Number.NaN;
   return new ApiError({
     status,
     errorCode,
     errorMsg,
     requestId,
-    retryAfterMs: parseRetryAfter(retryAfter),
+    retryAfterMs: parseRetryAfter(headers.retryAfter, now),
+    clockSkewMs: Number.isNaN(serverTime) ? undefined : now - serverTime,
     message: `HTTP ${status} ${what} (request ID ${requestId || 'none'})`,
   });
 }

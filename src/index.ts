@@ -3,10 +3,17 @@ import { run } from './main.ts';
 
 /** The entry point: adapts @actions/core to the action's IO and turns SIGINT/SIGTERM into a cancellation. */
 const controller = new AbortController();
+/** The runner sends SIGINT, then SIGTERM 7.5 s later, then kills: report within 5 s whatever happens. */
+const REPORT_WITHIN_MS = 4_500;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    if (controller.signal.aborted) return;
     core.info(`Received ${signal}: stopping and reporting the last known state`);
     controller.abort();
+    setTimeout(() => {
+      core.error('Could not finish reporting in time after cancellation');
+      process.exit(1);
+    }, REPORT_WITHIN_MS).unref();
   });
 }
 

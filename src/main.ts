@@ -50,6 +50,17 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
   };
 }
 
+/** Proxy variables, either case; an empty one counts as unset (undici would let an empty `no_proxy` win). */
+export function proxySettings(env: ActionIO['env']): {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+} {
+  const read = (name: string) => env[name.toLowerCase()] || env[name] || undefined;
+  const httpProxy = read('HTTP_PROXY');
+  return { httpProxy, httpsProxy: read('HTTPS_PROXY') ?? httpProxy, noProxy: read('NO_PROXY') ?? '' };
+}
+
 function authorizerFor(config: Config): Authorizer {
   const c = config.credentials;
   if (c.kind === 'token') return tokenAuthorizer(c.authToken);
@@ -100,6 +111,7 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
       ownDispatcher = new EnvHttpProxyAgent({
         keepAliveTimeout: 60_000,
         connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
+        ...proxySettings(io.env),
       });
     }
     const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);

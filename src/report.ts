@@ -203,17 +203,36 @@ export function headline(outcome: WaitOutcome, timeoutMs: number): string {
   }
 }
 
-/** An error with the hint that fits it. */
+const SKEW_LIMIT_MS = 15 * 60_000;
+
+/** An error with the hint that fits it: what is wrong and what to do next. */
 export function errorText(error: Error | undefined): string {
   if (!error) return 'Unknown error';
-  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-    const hint =
-      error.status === 401
-        ? 'Check the AK/SK (or token) and the runner clock: the gateway refuses signatures more than 15 minutes off. Not retried: Huawei locks an AK after repeated failed authentications.'
-        : 'The credentials are valid but lack permission: grant the user or agency read access to ELB (for example the ELB ReadOnlyAccess policy) in the project.';
-    return `${error.message}. ${hint}`;
+  if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return error.message;
+  const lines = [
+    `${error.message}. Not retried: Huawei Cloud locks an AK after repeated failed authentications.`,
+  ];
+  const skew = error.clockSkewMs;
+  if (error.status === 403) {
+    lines.push(
+      'The credentials were accepted but lack permission: grant the IAM user or agency read access to ELB in this ' +
+        'project (for example the system policy "ELB ReadOnlyAccess"), and check that project_id is the project of region.',
+    );
+  } else if (skew !== undefined && Math.abs(skew) >= SKEW_LIMIT_MS) {
+    lines.push(
+      `The runner's clock is ${formatDuration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the gateway's; ` +
+        "signatures more than 15 minutes off are refused. Fix the runner's time (NTP) and run again.",
+    );
+  } else {
+    lines.push(
+      'Check that access_key and secret_key belong together (a secret pasted with a stray character is a common cause), ' +
+        'that a security_token is given with temporary credentials and has not expired, or that auth_token is still valid.',
+    );
+    const canonical = /canonicalRequest:\s*(.*)$/s.exec(error.errorMsg)?.[1];
+    if (canonical)
+      lines.push(`The gateway's canonical request was:\n  ${canonical.trim().split('|').join('\n  ')}`);
   }
-  return error.message;
+  return lines.join('\n');
 }
 
 /** The outputs of the contract, all strings. */
