@@ -11,6 +11,7 @@ import {
   AUTH_TOKEN,
   auditSecrets,
   errors,
+  record,
   SECURITY_TOKEN,
   SK,
   TEMP_AK,
@@ -205,9 +206,17 @@ describe('the bundle runs as the runner runs it', () => {
   it('uses the defaults of action.yml for every input it is not given', async () => {
     // Only the required inputs: fail_on, summary, timeout... come from action.yml via INPUT_* as on the runner.
     const id = add(upgradeJob({ durationMs: 100, outcome: 'FAIL', beginOffsetMs: -5_000 }));
-    const r = await runAction({
-      inputs: { endpoint: e2e.url, project_id: DEMO_PROJECT_ID, access_key: AK, secret_key: SK, job_id: id },
-    });
+    const r = record(
+      await runAction({
+        inputs: {
+          endpoint: e2e.url,
+          project_id: DEMO_PROJECT_ID,
+          access_key: AK,
+          secret_key: SK,
+          job_id: id,
+        },
+      }),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('(timeout 1h, polls every 5s to 30s)');
     expect(r.outputs.result).toBe('failure');
