@@ -6,18 +6,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTION_ENTRY, runAction } from '../emulator/action-runner.ts';
 import { DEMO_PROJECT_ID, finishedJob, simpleJob, upgradeJob } from '../emulator/index.ts';
-import {
-  AK,
-  AUTH_TOKEN,
-  auditSecrets,
-  errors,
-  record,
-  SECURITY_TOKEN,
-  SK,
-  TEMP_AK,
-  TEMP_SK,
-  useEmulator,
-} from './helpers/e2e.ts';
+import { AK, auditSecrets, errors, record, SK, useEmulator } from './helpers/e2e.ts';
 
 const e2e = useEmulator();
 const { add, run } = e2e;
@@ -221,69 +210,6 @@ describe('the bundle runs as the runner runs it', () => {
     expect(r.stdout).toContain('(timeout 1h, polls every 5s to 30s)');
     expect(r.outputs.result).toBe('failure');
     expect(r.summary).toContain('## ❌ ELB job wait: failure');
-  });
-});
-
-describe('credentials and project', () => {
-  it('signs X-Security-Token with temporary credentials', async () => {
-    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-    const r = await run({
-      job_id: id,
-      access_key: TEMP_AK,
-      secret_key: TEMP_SK,
-      security_token: SECURITY_TOKEN,
-    });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`::add-mask::${SECURITY_TOKEN}`);
-    for (const req of e2e.emulator.requests) {
-      expect(req.signatureVerified).toBe(true);
-      expect(req.headers['x-security-token']).toBe(SECURITY_TOKEN);
-      expect(String(req.headers.authorization)).toContain(
-        'SignedHeaders=host;x-project-id;x-sdk-date;x-security-token,',
-      );
-    }
-  });
-
-  it('sends auth_token as X-Auth-Token, unsigned', async () => {
-    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-    const r = await run({ job_id: id, access_key: '', secret_key: '', auth_token: AUTH_TOKEN });
-    expect(r.code).toBe(0);
-    expect(
-      e2e.emulator.requests.every((q) => q.auth === 'token' && q.headers.authorization === undefined),
-    ).toBe(true);
-  });
-
-  it('takes AK/SK from the environment huaweicloud/auth-action leaves behind', async () => {
-    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-    const r = await run(
-      { job_id: id, access_key: '', secret_key: '' },
-      { HUAWEI_CLOUD_ACCESS_KEY_ID: AK, HUAWEI_CLOUD_SECRET_ACCESS_KEY: SK },
-    );
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`::add-mask::${SK}`);
-    expect(e2e.emulator.requests.every((q) => q.accessKey === AK && q.signatureVerified)).toBe(true);
-  });
-
-  it('looks the project ID up from the region through IAM when project_id is not given', async () => {
-    const id = add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-    const r = await run({ job_id: id, project_id: '', region: 'cn-north-4', iam_endpoint: e2e.url });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Project ID for cn-north-4: ${DEMO_PROJECT_ID}`);
-    expect(e2e.emulator.requests[0]).toMatchObject({
-      route: 'projects',
-      query: 'name=cn-north-4',
-      signatureVerified: true,
-    });
-    expect(e2e.emulator.requests.slice(1).every((q) => q.route === 'list')).toBe(true);
-  });
-
-  it('rejects a bad input before any request, still writing outputs and summary', async () => {
-    const r = await run({ job_id: 'abc def', poll_interval: '5s' });
-    expect(r.code).toBe(1);
-    expect(e2e.emulator.requests).toHaveLength(0);
-    expect(errors(r)).toMatch(/^::error::Input 'job_id': .*Example: job_id: /);
-    expect(r.outputs).toMatchObject({ result: 'error', status: '', job_id: '', jobs: '[]' });
-    expect(r.summary).toContain('## ⚠️ ELB job wait: error');
   });
 });
 

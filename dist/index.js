@@ -37,7 +37,7 @@ __webpack_unused_export__ = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
 __webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
+module.exports.kT = ProxyAgent
 __webpack_unused_export__ = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = RetryHandler
@@ -28093,7 +28093,7 @@ module.exports = {
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -28113,10 +28113,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -74004,7 +74004,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9445);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1175);
 
 
 /** The entry point: adapts @actions/core to the action's IO and turns SIGINT/SIGTERM into a cancellation. */
@@ -74033,6 +74033,7 @@ await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)({
     notice: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(message),
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     setFailed: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message),
+    getIDToken: (audience) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience),
     writeSummary: async (markdown) => {
         await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
     },
@@ -74043,7 +74044,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9445:
+/***/ 1175:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74268,15 +74269,24 @@ function akskAuthorizer(key, now = () => new Date()) {
         },
     };
 }
+/** Nothing signed, nothing added: for calls that carry their own credential (an ID token, a subject token). */
+const plainAuthorizer = {
+    authorize(request) {
+        const query = canonicalQuery(request.query ?? []);
+        return {
+            pathAndQuery: encodePath(request.path) + (query ? `?${query}` : ''),
+            headers: { ...request.headers },
+        };
+    },
+};
 /** An IAM token sent as X-Auth-Token; nothing is signed. */
 function tokenAuthorizer(token) {
     return {
-        authorize(request) {
-            const query = canonicalQuery(request.query ?? []);
-            return {
-                pathAndQuery: encodePath(request.path) + (query ? `?${query}` : ''),
+        async authorize(request) {
+            return plainAuthorizer.authorize({
+                ...request,
                 headers: { ...request.headers, 'X-Auth-Token': token },
-            };
+            });
         },
     };
 }
@@ -74453,6 +74463,8 @@ class ApiError extends Error {
     retryAfterMs;
     /** Local clock minus the server's `Date` header, when the server sent one. */
     clockSkewMs;
+    /** What to do next, when the caller knows better than the generic hints (e.g. an IAM exchange). */
+    hint;
     constructor(init) {
         super(init.message);
         this.name = 'ApiError';
@@ -74462,8 +74474,13 @@ class ApiError extends Error {
         this.requestId = init.requestId;
         this.retryAfterMs = init.retryAfterMs;
         this.clockSkewMs = init.clockSkewMs;
+        this.hint = init.hint;
         this.retryable = init.status === 429 || (init.status >= 500 && init.status !== 501);
     }
+}
+/** The same API error, told in the caller's words: what was being done, and what to do about it. */
+function explain(error, doing, hint) {
+    return new ApiError({ ...error, hint, message: `${doing}: ${error.message}` });
 }
 /** No usable answer: connection refused or reset, a timeout, a body cut short. Worth another try. */
 class NetworkError extends Error {
@@ -74499,8 +74516,16 @@ class HttpClient {
     }
     /** GET `path` (raw, unencoded) with `query` pairs; parses the JSON body, retrying what is worth retrying. */
     async getJson(path, query, options) {
+        return (await this.send('GET', path, { ...options, query })).json;
+    }
+    /** Sends a request and parses its JSON answer, with the response headers; retries what is worth retrying. */
+    async send(method, path, options) {
         const { clock, signal, onRetry } = this.#opts;
-        return withRetry(() => this.#once('GET', path, query, options.headers ?? {}), {
+        const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+        const headers = body === undefined
+            ? (options.headers ?? {})
+            : { 'Content-Type': 'application/json', ...options.headers };
+        return withRetry(() => this.#once(method, path, options.query ?? [], headers, body), {
             clock,
             baseMs: RETRY_BASE_MS,
             capMs: RETRY_CAP_MS,
@@ -74510,16 +74535,17 @@ class HttpClient {
             onRetry,
         });
     }
-    async #once(method, path, query, extra) {
+    async #once(method, path, query, extra, body) {
         const { authorizer, dispatcher, requestTimeoutMs, redact, signal } = this.#opts;
         const prefix = this.#base.pathname.replace(/\/+$/, '');
         const fullPath = prefix + path;
-        const wire = authorizer.authorize({
+        const wire = await authorizer.authorize({
             method,
             host: this.#base.host,
             path: fullPath,
             query,
             headers: extra,
+            body,
         });
         const url = `${this.#base.origin}${wire.pathAndQuery}`;
         const queryText = wire.pathAndQuery.includes('?')
@@ -74540,9 +74566,11 @@ class HttpClient {
         let text;
         let retryAfter;
         let serverDate;
+        let responseHeaders;
         try {
             const res = await (0,undici/* request */.Em)(url, {
-                method: 'GET',
+                method,
+                body,
                 dispatcher,
                 headers: {
                     Accept: 'application/json',
@@ -74555,6 +74583,7 @@ class HttpClient {
             requestId = headerValue(res.headers['x-request-id']);
             retryAfter = headerValue(res.headers['retry-after']) || undefined;
             serverDate = headerValue(res.headers.date) || undefined;
+            responseHeaders = res.headers;
             text = await res.body.text();
         }
         catch (error) {
@@ -74576,7 +74605,7 @@ class HttpClient {
             throw new ResponseFormatError(`HTTP ${status} with an empty body (request ID ${requestId || 'none'})`, status, requestId, true);
         }
         try {
-            return JSON.parse(text);
+            return { json: JSON.parse(text), headers: responseHeaders };
         }
         catch {
             throw new ResponseFormatError(`HTTP ${status} with a body that is not JSON (request ID ${requestId || 'none'}): ${excerpt(text, redact)}`, status, requestId, true);
@@ -75268,6 +75297,110 @@ function parseAfterSecrets(source, hooks, secrets, now) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/oidc.ts
+/**
+ * Keyless auth: the workflow's GitHub OIDC ID token is exchanged through an IAM identity provider for temporary
+ * AK/SK and a security token, which sign the ELB requests. The credentials are renewed before they expire.
+ */
+
+
+/** IAM accepts 15 minutes to 24 hours. */
+const MIN_DURATION_S = 900;
+const MAX_DURATION_S = 86_400;
+/** Renew this long before expiry, or a fifth of the lifetime when that is shorter. */
+const RENEW_MARGIN_MS = 5 * 60_000;
+/** Lifetime to ask for: the wait plus ten minutes, within IAM's bounds. */
+function durationSeconds(timeoutMs) {
+    return Math.min(MAX_DURATION_S, Math.max(MIN_DURATION_S, Math.ceil(timeoutMs / 1000) + 600));
+}
+const EXCHANGE_HINT = 'Check the IAM identity provider: its type must be OpenID Connect with issuer ' +
+    'https://token.actions.githubusercontent.com, its client ID must equal id_token_audience (or the default audience, ' +
+    'https://github.com/<owner>), and its identity conversion rules must map this repository’s claims (for example ' +
+    '`sub` or `repository`) to a user group that may read ELB.';
+/** ID token -> IAM subject token -> temporary AK/SK with a security token. */
+async function exchange(opts) {
+    const jwt = await opts.getIdToken(opts.audience);
+    opts.setSecret(jwt);
+    const provider = `identity provider '${opts.idpId}'`;
+    let subjectToken;
+    try {
+        const res = await opts.iam.send('POST', '/v3.0/OS-AUTH/id-token/tokens', {
+            deadline: opts.deadline,
+            headers: { 'X-Idp-Id': opts.idpId },
+            body: { auth: { id_token: { id: jwt } } },
+        });
+        const header = res.headers['x-subject-token'];
+        subjectToken = (Array.isArray(header) ? header[0] : header) ?? '';
+    }
+    catch (error) {
+        throw error instanceof ApiError
+            ? explain(error, `IAM refused the workflow's OIDC token (${provider})`, EXCHANGE_HINT)
+            : error;
+    }
+    if (!subjectToken)
+        throw new Error(`IAM accepted the OIDC token (${provider}) but sent no X-Subject-Token header`);
+    opts.setSecret(subjectToken);
+    let credential;
+    try {
+        const res = await opts.iam.send('POST', '/v3.0/OS-CREDENTIAL/securitytokens', {
+            deadline: opts.deadline,
+            headers: { 'X-Auth-Token': subjectToken },
+            body: {
+                auth: {
+                    identity: { methods: ['token'], token: { duration_seconds: durationSeconds(opts.timeoutMs) } },
+                },
+            },
+        });
+        credential = res.json.credential;
+    }
+    catch (error) {
+        throw error instanceof ApiError
+            ? explain(error, `IAM did not issue temporary credentials for the OIDC token (${provider})`, 'The user group the conversion rules map to needs no extra permission for this call; check that the ' +
+                'identity provider is enabled and that IAM is reachable at iam_endpoint.')
+            : error;
+    }
+    const { access, secret, securitytoken, expires_at } = credential ?? {};
+    if (!access || !secret || !securitytoken) {
+        throw new Error('IAM answered the security token request without credential.access, secret and securitytoken');
+    }
+    for (const value of [access, secret, securitytoken])
+        opts.setSecret(value);
+    const expiresAt = Date.parse(expires_at ?? '');
+    return {
+        accessKey: access,
+        secretKey: secret,
+        securityToken: securitytoken,
+        expiresAt: Number.isNaN(expiresAt) ? opts.clock.now() + MIN_DURATION_S * 1000 : expiresAt,
+    };
+}
+/** Signs with temporary credentials from the OIDC exchange, fetching them on first use and renewing them in time. */
+function oidcAuthorizer(opts) {
+    let current;
+    let pending;
+    let count = 0;
+    const refresh = async () => {
+        const creds = await exchange(opts);
+        const obtained = opts.clock.now();
+        const margin = Math.min(RENEW_MARGIN_MS, Math.max(0, creds.expiresAt - obtained) / 5);
+        if (current)
+            opts.info?.('Renewed the temporary credentials from the OIDC exchange before they expire');
+        current = { creds, signer: akskAuthorizer(creds), renewAt: creds.expiresAt - margin };
+        count++;
+    };
+    return {
+        async authorize(request) {
+            if (!current || opts.clock.now() >= current.renewAt) {
+                pending ??= refresh().finally(() => {
+                    pending = undefined;
+                });
+                await pending;
+            }
+            return current.signer.authorize(request);
+        },
+        renewals: () => Math.max(0, count - 1),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/waiter.ts
 
 const IN_PROGRESS = ['INIT', 'RUNNING', 'ROLLBACKING'];
@@ -75609,13 +75742,22 @@ const SKEW_LIMIT_MS = 15 * 60_000;
 function errorText(error) {
     if (!error)
         return 'Unknown error';
-    if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403))
+    if (!(error instanceof ApiError))
         return error.message;
+    const denied = error.status === 401 || error.status === 403;
     const lines = [
-        `${error.message}. Not retried: Huawei Cloud locks an AK after repeated failed authentications.`,
+        denied && !error.hint
+            ? `${error.message}. Not retried: Huawei Cloud locks an AK after repeated failed authentications.`
+            : `${error.message}.`,
     ];
     const skew = error.clockSkewMs;
-    if (error.status === 403) {
+    if (error.hint) {
+        lines.push(error.hint);
+    }
+    else if (!denied) {
+        return error.message;
+    }
+    else if (error.status === 403) {
         lines.push('The credentials were accepted but lack permission: grant the IAM user or agency read access to ELB in this ' +
             'project (for example the system policy "ELB ReadOnlyAccess"), and check that project_id is the project of region.');
     }
@@ -75626,9 +75768,10 @@ function errorText(error) {
     else {
         lines.push('Check that access_key and secret_key belong together (a secret pasted with a stray character is a common cause), ' +
             'that a security_token is given with temporary credentials and has not expired, or that auth_token is still valid.');
-        const canonical = /canonicalRequest:\s*(.*)$/s.exec(error.errorMsg)?.[1];
-        if (canonical)
-            lines.push(`The gateway's canonical request was:\n  ${canonical.trim().split('|').join('\n  ')}`);
+    }
+    const canonical = /canonicalRequest:\s*(.*)$/s.exec(error.errorMsg)?.[1];
+    if (error.status === 401 && canonical) {
+        lines.push(`The gateway's canonical request was:\n  ${canonical.trim().split('|').join('\n  ')}`);
     }
     return lines.join('\n');
 }
@@ -75677,6 +75820,7 @@ function changeLine(change) {
 
 
 
+
 const realClock = {
     now: () => Date.now(),
     async sleep(ms, signal) {
@@ -75702,18 +75846,43 @@ function proxySettings(env) {
     const httpProxy = read('HTTP_PROXY');
     return { httpProxy, httpsProxy: read('HTTPS_PROXY') ?? httpProxy, noProxy: read('NO_PROXY') ?? '' };
 }
-function authorizerFor(config) {
+function authorizerFor(config, io, common, setSecret, deadline) {
     const c = config.credentials;
     if (c.kind === 'token')
         return tokenAuthorizer(c.authToken);
     if (c.kind === 'aksk')
         return akskAuthorizer(c);
-    throw new Error('Keyless (OIDC) authentication with idp_id is not available in this version yet: use access_key/secret_key or auth_token');
+    if (!io.env.ACTIONS_ID_TOKEN_REQUEST_URL || !io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        throw new Error('idp_id is set, but this job cannot request an OIDC ID token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). ' +
+            'Add `permissions: id-token: write` to the workflow or the job; pull requests from forks never get one, ' +
+            'so use repository secrets (access_key/secret_key) there.');
+    }
+    return oidcAuthorizer({
+        idpId: c.idpId,
+        audience: c.audience,
+        getIdToken: (audience) => io.getIDToken(audience),
+        iam: new HttpClient({ ...common, endpoint: config.iamEndpoint, authorizer: plainAuthorizer }),
+        clock: common.clock,
+        setSecret,
+        timeoutMs: config.timeoutMs,
+        deadline,
+        info: io.info,
+    });
 }
 /** `GET {iam}/v3/projects?name=<region>`: the project ID of the region, when `project_id` is not given. */
 async function resolveProjectId(config, http, deadline) {
     const region = config.region;
-    const body = (await http.getJson('/v3/projects', [['name', region]], { deadline }));
+    let body;
+    try {
+        body = (await http.getJson('/v3/projects', [['name', region]], { deadline }));
+    }
+    catch (error) {
+        if (error instanceof ApiError && error.status === 403) {
+            throw explain(error, `IAM refused to list the projects of ${region} (needed because project_id is not set)`, 'Set project_id (the console lists it under My Credentials > API Credentials) or grant the credentials ' +
+                'permission to list projects (iam:projects:list).');
+        }
+        throw error;
+    }
     if (!Array.isArray(body?.projects)) {
         throw new ResponseFormatError('IAM project lookup answered without a "projects" array', 200, '', false);
     }
@@ -75751,9 +75920,8 @@ async function run(io, deps = {}) {
             io.warning(`check_name is set, but this version does not publish check runs yet; the job summary has the report`);
         }
         const deadline = started + config.timeoutMs;
-        const authorizer = authorizerFor(config);
         const common = {
-            authorizer,
+            authorizer: plainAuthorizer,
             dispatcher,
             requestTimeoutMs: config.requestTimeoutMs,
             clock,
@@ -75764,6 +75932,7 @@ async function run(io, deps = {}) {
             onRequest: (r) => io.debug(`${r.method} ${r.path}${r.query ? `?${r.query}` : ''} -> ${r.status} (request ID ${r.requestId || 'none'}, ${r.ms} ms)`),
             onRetry: (error, attempt, ms) => io.warning(`Request failed (${redact(error.message)}); retry ${attempt} in ${formatDuration(ms)}`),
         };
+        common.authorizer = authorizerFor(config, io, common, setSecret, deadline);
         let projectId = config.projectId;
         if (!projectId) {
             projectId = await resolveProjectId(config, new HttpClient({ ...common, endpoint: config.iamEndpoint }), deadline);
@@ -76079,19 +76248,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
+  Yz: () => (/* binding */ debug),
   z3: () => (/* binding */ error),
+  V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
   lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ core_setSecret),
+  Pq: () => (/* binding */ setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -76266,8 +76436,10 @@ function file_command_prepareKeyValueMessage(key, value) {
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
@@ -76360,7 +76532,7 @@ class DecodedURL extends URL {
 }
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
+var tunnel = __nccwpck_require__(770);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/node_modules/undici/index.js
 var undici = __nccwpck_require__(3368);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
@@ -76438,7 +76610,7 @@ const HttpResponseRetryCodes = [
     HttpCodes.ServiceUnavailable,
     HttpCodes.GatewayTimeout
 ];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
 const ExponentialBackoffCeiling = 10;
 const ExponentialBackoffTimeSlice = 5;
 class HttpClientError extends Error {
@@ -76484,7 +76656,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -76787,7 +76959,7 @@ class lib_HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -76798,7 +76970,7 @@ class lib_HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -76897,7 +77069,7 @@ class lib_HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -76912,7 +77084,7 @@ class lib_HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -76937,7 +77109,7 @@ class lib_HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -76960,7 +77132,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -77091,7 +77263,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -77149,13 +77321,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -77174,7 +77346,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -77193,13 +77365,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -78797,7 +78969,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -78919,7 +79091,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**
@@ -79149,6 +79321,36 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -79164,6 +79366,17 @@ function getIDToken(aud) {
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
 /******/ })();
 /******/ 
 /******/ /* webpack/runtime/node module decorator */

@@ -47,6 +47,11 @@ export interface EmulatorCredential {
   secretKey: string;
   /** When set, requests with this AK must send it as `X-Security-Token`, signed. */
   securityToken?: string;
+  /**
+   * Epoch ms (on the emulator clock) from which this temporary key is rejected with "the security
+   * token has expired". Undefined: never expires.
+   */
+  expiresAtMs?: number;
 }
 
 /** A request as received: method, the raw URL (path and query as sent), headers, body bytes. */
@@ -230,6 +235,12 @@ export function authenticate(request: WireRequest, options: AuthOptions): AuthRe
   const sentToken = headerValue(request.headers, 'x-security-token');
   if (credential.securityToken !== undefined && sentToken?.trim() !== credential.securityToken) {
     return reject('the X-Security-Token of this temporary access key is missing or invalid');
+  }
+  if (credential.expiresAtMs !== undefined && options.nowMs >= credential.expiresAtMs) {
+    return reject(
+      `the security token has expired: it expired at ${new Date(credential.expiresAtMs).toISOString()}, ` +
+        `the server time is ${new Date(options.nowMs).toISOString()}`,
+    );
   }
   if (credential.securityToken === undefined && sentToken !== undefined) {
     return reject('an X-Security-Token was sent with a permanent access key');

@@ -2,5 +2,6 @@
 export * from './auth.ts';
 export * from './clock.ts';
 export * from './fixtures.ts';
+export * from './iam.ts';
 export * from './jobs.ts';
 export * from './server.ts';

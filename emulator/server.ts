@@ -2,7 +2,9 @@
  * ElbEmulator: a real HTTP server on 127.0.0.1 that serves Huawei Cloud ELB v3 job queries
  * (`GET /v3/{project_id}/elb/jobs`, `GET /v3/{project_id}/elb/jobs/{job_id}`) behind an emulated
  * API gateway (AK/SK signature or X-Auth-Token), with scripted job timelines, injectable faults and
- * a record of every request. Test and demo code only: never bundled into the action.
+ * a record of every request. It also serves the IAM routes the action uses (project lookup, the OIDC
+ * ID-token exchange, temporary credentials) and a stand-in for the runner's ID-token endpoint.
+ * Test and demo code only: never bundled into the action.
  *
  *   const emu = new ElbEmulator({ credentials: [{ accessKey: 'AK', secretKey: 'SK' }] });
  *   const url = await emu.start();           // http://127.0.0.1:<port>
@@ -26,6 +28,23 @@ import {
   type EmulatorCredential,
   queryParams,
 } from './auth.ts';
+import {
+  DEFAULT_DURATION_S,
+  DEFAULT_ID_TOKEN_AUDIENCE,
+  defaultIamFaultBody,
+  type EmulatorOidcOptions,
+  type IssuedCredential,
+  type IssuedSubjectToken,
+  iamError,
+  iamTime,
+  MAX_DURATION_S,
+  MIN_DURATION_S,
+  type MintedIdToken,
+  mintIdToken,
+  newSubjectToken,
+  newTemporaryCredential,
+  SUBJECT_TOKEN_LIFETIME_MS,
+} from './iam.ts';
 import { beginMs, type CanonicalMainJob, type JobScript, jobAt, validateScript } from './jobs.ts';
 
 export type { EmulatorCredential } from './auth.ts';
@@ -48,13 +67,24 @@ export interface ElbEmulatorOptions {
   projects?: Array<{ id: string; name: string }>;
   /** Called once per request, when its response status is decided (status null: socket reset). */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * Keyless auth: the runner's ID-token endpoint stand-in (`GET /_actions/id-token`) and the IAM
+   * identity provider for `POST /v3.0/OS-AUTH/id-token/tokens`. Without it the stand-in rejects every
+   * bearer token and every `X-Idp-Id` is unknown.
+   */
+  oidc?: EmulatorOidcOptions;
 }
 
 interface FaultBase {
-  /** How many consecutive matching requests this fault applies to. Default 1. */
+  /** How many matching requests this fault applies to. Default 1. */
   times?: number;
-  /** Apply before authentication (to any request of an ELB route, even unsigned). Default false. */
+  /**
+   * Apply before authentication (to any request of a targeted route, even unsigned). Default false:
+   * only requests that pass the route's authentication checks get the fault.
+   */
   beforeAuth?: boolean;
+  /** The routes this fault applies to. Default `['list', 'get']` (the ELB job routes); never `'unknown'`. */
+  routes?: RouteName[];
 }
 
 export type Fault = FaultBase &
@@ -82,7 +112,20 @@ export type Fault = FaultBase &
 
 export type FaultKind = Fault['kind'];
 
-export type RouteName = 'list' | 'get' | 'projects' | 'unknown';
+export type RouteName =
+  | 'list'
+  | 'get'
+  | 'projects'
+  /** `GET /_actions/id-token`: the runner's ID-token endpoint stand-in. */
+  | 'actions-id-token'
+  /** `POST /v3.0/OS-AUTH/id-token/tokens`: IAM's OIDC ID-token exchange. */
+  | 'iam-id-token'
+  /** `POST /v3.0/OS-CREDENTIAL/securitytokens`: IAM's temporary credentials. */
+  | 'iam-securitytokens'
+  | 'unknown';
+
+/** The routes faults apply to when they do not name any. */
+export const DEFAULT_FAULT_ROUTES: readonly RouteName[] = ['list', 'get'];
 
 export interface RecordedRequest {
   /** Also sent as `X-Request-Id` and in error bodies. */
@@ -98,7 +141,8 @@ export interface RecordedRequest {
   /** Emulator clock (ms) at arrival. */
   time: number;
   route: RouteName;
-  auth: 'aksk' | 'token' | 'none';
+  /** `bearer`: the runner stand-in's `Authorization: Bearer`; `id-token`: the IAM ID-token exchange. */
+  auth: 'aksk' | 'token' | 'bearer' | 'id-token' | 'none';
   accessKey?: string;
   /** Passed authentication (signature or token). */
   authenticated: boolean;
@@ -120,6 +164,32 @@ interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Send an object body as is (no `request_id` added): IAM and the runner stand-in. */
+  raw?: boolean;
+}
+
+/** A route's authentication checks (an error reply, or undefined when they pass) and its normal work. */
+interface Steps {
+  check: () => Reply | undefined;
+  serve: () => Reply;
+}
+
+const GATEWAY_ROUTES: readonly RouteName[] = ['list', 'get', 'projects'];
+const IAM_ROUTES: readonly RouteName[] = ['iam-id-token', 'iam-securitytokens'];
+
+/** The status of a route's normal success (what `empty` and `shape` faults answer with). */
+function successStatus(route: RouteName): number {
+  return IAM_ROUTES.includes(route) ? 201 : 200;
+}
+
+/** `value[k1][k2]...`, or undefined when a step is not a plain object. */
+function pick(value: unknown, ...keys: string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
 }
 
 const MAX_LIMIT = 2000;
@@ -176,6 +246,12 @@ export function defaultFaultBody(status: number, requestId: string): Record<stri
 export class ElbEmulator {
   /** Every request received, in arrival order. */
   readonly requests: RecordedRequest[] = [];
+  /** ID tokens minted by the runner stand-in, in order. */
+  readonly mintedIdTokens: MintedIdToken[] = [];
+  /** Tokens issued by the ID-token exchange, in order. */
+  readonly issuedSubjectTokens: IssuedSubjectToken[] = [];
+  /** Temporary credentials issued by the securitytokens route, in order (expired ones stay listed). */
+  readonly issuedCredentials: IssuedCredential[] = [];
 
   private readonly credentials: EmulatorCredential[];
   private readonly authTokens: string[];
@@ -183,6 +259,7 @@ export class ElbEmulator {
   private readonly maxSkewMs: number;
   private readonly projects: Array<{ id: string; name: string }>;
   private readonly onRequest: ((request: RecordedRequest) => void) | undefined;
+  private readonly oidc: EmulatorOidcOptions | undefined;
   private readonly clock: () => number;
   private jobs: StoredJob[] = [];
   private seq = 0;
@@ -200,6 +277,16 @@ export class ElbEmulator {
     this.maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
     this.projects = [...(options.projects ?? [])];
     this.onRequest = options.onRequest;
+    if (options.oidc !== undefined) {
+      const { idpId, requestToken, credentialLifetimeMs } = options.oidc;
+      if (idpId === '' || requestToken === '') {
+        throw new Error('ElbEmulator: oidc.idpId and oidc.requestToken must not be empty');
+      }
+      if (credentialLifetimeMs !== undefined && !(credentialLifetimeMs > 0)) {
+        throw new Error('ElbEmulator: oidc.credentialLifetimeMs must be > 0');
+      }
+      this.oidc = { ...options.oidc };
+    }
     this.clock = options.now ?? Date.now;
   }
 
@@ -277,9 +364,15 @@ export class ElbEmulator {
     return stored === undefined ? undefined : jobAt(stored.script, now - stored.addedAt, stored.addedAt);
   }
 
-  /** Queues faults for the next ELB requests, applied in order (each `times` times). */
+  /**
+   * Queues faults, applied in order (each `times` times): a request gets the first queued fault that
+   * targets its route (`routes`, default the two ELB job routes).
+   */
   injectFaults(faults: Fault | Fault[]): void {
     for (const fault of Array.isArray(faults) ? faults : [faults]) {
+      if (fault.routes !== undefined && (fault.routes.length === 0 || fault.routes.includes('unknown'))) {
+        throw new Error("ElbEmulator: a fault's routes must be non-empty and must not include 'unknown'");
+      }
       const times = fault.times ?? 1;
       if (times > 0) this.faults.push({ fault, left: times });
     }
@@ -340,73 +433,318 @@ export class ElbEmulator {
 
     const segments = path.split('/').map(decode);
     if (segments[segments.length - 1] === '' && segments.length > 2) segments.pop();
-    // ['', 'v3', project, 'elb', 'jobs', job_id?]
-    let route: RouteName = 'unknown';
-    if (method === 'GET' && segments[1] === 'v3' && segments[3] === 'elb' && segments[4] === 'jobs') {
-      if (segments.length === 5 && segments[2]) route = 'list';
-      if (segments.length === 6 && segments[2] && segments[5]) route = 'get';
-    }
-    if (method === 'GET' && segments.length === 3 && segments[1] === 'v3' && segments[2] === 'projects') {
-      route = 'projects';
-    }
+    const route = routeOf(method, segments);
     record.route = route;
     if (route === 'unknown') {
       const message = 'The API does not exist or has not been published in the environment';
       this.reply(res, record, { status: 404, body: { error_code: 'APIGW.0101', error_msg: message } });
       return;
     }
-    const isElb = route === 'list' || route === 'get';
+    const fault = this.peekFault(route);
 
-    if (isElb && this.faults[0]?.fault.beforeAuth === true) {
-      this.applyFault(res, record, () => this.elbReply(route, segments, query, now));
+    if (route === 'list' || route === 'get' || route === 'projects') {
+      const serve = (): Reply =>
+        route === 'projects' ? this.projectsReply(query) : this.elbReply(route, segments, query, now);
+      if (fault?.beforeAuth === true) {
+        this.applyFault(res, record, serve);
+        return;
+      }
+      const auth: AuthResult = authenticate(
+        { method, url: rawUrl, headers: req.headers, body },
+        {
+          credentials: this.acceptedCredentials(),
+          authTokens: this.authTokens,
+          nowMs: now,
+          maxSkewMs: this.maxSkewMs,
+        },
+      );
+      record.auth = auth.kind;
+      if ('accessKey' in auth && auth.accessKey !== undefined) record.accessKey = auth.accessKey;
+      if (!auth.ok) {
+        record.authError = auth.message;
+        this.reply(res, record, { status: 401, body: { error_msg: auth.message, error_code: 'APIGW.0301' } });
+        return;
+      }
+      record.authenticated = true;
+      record.signatureVerified = auth.kind === 'aksk';
+      if (fault !== undefined) {
+        this.applyFault(res, record, serve);
+        return;
+      }
+      this.reply(res, record, serve());
       return;
     }
 
-    const auth: AuthResult = authenticate(
-      { method, url: rawUrl, headers: req.headers, body },
-      { credentials: this.credentials, authTokens: this.authTokens, nowMs: now, maxSkewMs: this.maxSkewMs },
-    );
-    record.auth = auth.kind;
-    if ('accessKey' in auth && auth.accessKey !== undefined) record.accessKey = auth.accessKey;
-    if (!auth.ok) {
-      record.authError = auth.message;
-      this.reply(res, record, { status: 401, body: { error_msg: auth.message, error_code: 'APIGW.0301' } });
+    const steps =
+      route === 'actions-id-token'
+        ? this.idTokenStandIn(record, headers, query, now)
+        : route === 'iam-id-token'
+          ? this.idTokenExchange(record, headers, body, now)
+          : this.securityTokens(record, headers, body, now);
+    if (fault?.beforeAuth === true) {
+      this.applyFault(res, record, () => steps.check() ?? steps.serve());
       return;
     }
-    record.authenticated = true;
-    record.signatureVerified = auth.kind === 'aksk';
-
-    if (isElb && this.faults.length > 0) {
-      this.applyFault(res, record, () => this.elbReply(route, segments, query, now));
+    const denied = steps.check();
+    if (denied !== undefined) {
+      this.reply(res, record, denied);
       return;
     }
-    if (route === 'projects') {
-      this.reply(res, record, this.projectsReply(query));
+    if (fault !== undefined) {
+      this.applyFault(res, record, steps.serve);
       return;
     }
-    this.reply(res, record, this.elbReply(route, segments, query, now));
+    this.reply(res, record, steps.serve());
   }
 
-  private takeFault(): Fault | undefined {
-    const head = this.faults[0];
-    if (head === undefined) return undefined;
-    head.left--;
-    if (head.left <= 0) this.faults.shift();
-    return head.fault;
+  /** The configured AK/SK pairs and the issued temporary credentials (expired ones included, to say so). */
+  private acceptedCredentials(): EmulatorCredential[] {
+    return [
+      ...this.credentials,
+      ...this.issuedCredentials.map((c) => ({
+        accessKey: c.access,
+        secretKey: c.secret,
+        securityToken: c.securitytoken,
+        expiresAtMs: c.expiresAt,
+      })),
+    ];
+  }
+
+  /** `GET /_actions/id-token?api-version=2.0[&audience=...]` with `Authorization: Bearer <requestToken>`. */
+  private idTokenStandIn(
+    record: RecordedRequest,
+    headers: Record<string, string>,
+    query: string,
+    now: number,
+  ): Steps {
+    const fail = (status: number, message: string): Reply => ({ status, body: { message }, raw: true });
+    return {
+      check: () => {
+        const deny = (message: string): Reply => {
+          record.authError = message;
+          return fail(401, message);
+        };
+        const authorization = headers.authorization;
+        if (authorization === undefined) {
+          return deny('No Authorization header: send Authorization: Bearer <ACTIONS_ID_TOKEN_REQUEST_TOKEN>');
+        }
+        record.auth = 'bearer';
+        const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+        if (bearer === null) return deny('The Authorization header is not a Bearer token');
+        if (this.oidc === undefined)
+          return deny('No ID token can be requested: the emulator has no oidc option');
+        if (bearer[1] !== this.oidc.requestToken) {
+          return deny('The bearer token is not the ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+        }
+        record.authenticated = true;
+        return undefined;
+      },
+      serve: () => {
+        const params = queryParams(query);
+        const version = params['api-version'];
+        if (version !== '2.0') {
+          return fail(400, `api-version must be given once, as 2.0 (got ${JSON.stringify(version ?? null)})`);
+        }
+        const audience = params.audience;
+        if (Array.isArray(audience)) return fail(400, 'audience must be given at most once');
+        const minted = mintIdToken(now, audience || DEFAULT_ID_TOKEN_AUDIENCE);
+        this.mintedIdTokens.push(minted);
+        return { status: 200, body: { value: minted.jwt }, raw: true };
+      },
+    };
+  }
+
+  /** `POST /v3.0/OS-AUTH/id-token/tokens` with `X-Idp-Id` and `{"auth":{"id_token":{"id":"<jwt>"}}}`. */
+  private idTokenExchange(
+    record: RecordedRequest,
+    headers: Record<string, string>,
+    body: Buffer,
+    now: number,
+  ): Steps {
+    let exchanged: { idpId: string; minted: MintedIdToken } | undefined;
+    return {
+      check: () => {
+        record.auth = 'id-token';
+        const deny = (status: number, message: string): Reply => {
+          record.authError = message;
+          return { status, body: iamError(status, message), raw: true };
+        };
+        const idpId = headers['x-idp-id']?.trim();
+        if (idpId === undefined || idpId === '') return deny(400, 'The X-Idp-Id header is required.');
+        if (this.oidc === undefined || idpId !== this.oidc.idpId) {
+          return deny(404, `Could not find identity provider: ${idpId}.`);
+        }
+        const parsed = parseJson(body);
+        if (parsed === undefined) return deny(400, 'The request body is not valid JSON.');
+        const jwt = pick(parsed, 'auth', 'id_token', 'id');
+        if (typeof jwt !== 'string' || jwt === '') {
+          return deny(400, 'Request parameter auth.id_token.id is missing or not a string.');
+        }
+        const minted = this.mintedIdTokens.find((m) => m.jwt === jwt);
+        if (minted === undefined) {
+          return deny(
+            401,
+            'The ID token is invalid: it was not issued by the identity provider (signature verification failed).',
+          );
+        }
+        const expMs = minted.claims.exp * 1000;
+        if (now >= expMs) {
+          return deny(
+            401,
+            `The ID token has expired: exp ${new Date(expMs).toISOString()} is not after the server time ` +
+              `${new Date(now).toISOString()}.`,
+          );
+        }
+        const audience = this.oidc.audience;
+        if (audience !== undefined && minted.claims.aud !== audience) {
+          return deny(
+            401,
+            `The ID token's audience (aud) '${minted.claims.aud}' is not the audience '${audience}' ` +
+              `of identity provider ${idpId}.`,
+          );
+        }
+        record.authenticated = true;
+        exchanged = { idpId, minted };
+        return undefined;
+      },
+      serve: () => {
+        if (exchanged === undefined) throw new Error('ElbEmulator: the ID-token exchange was not checked');
+        const token = newSubjectToken();
+        const expiresAt = now + SUBJECT_TOKEN_LIFETIME_MS;
+        this.issuedSubjectTokens.push({
+          token,
+          idpId: exchanged.idpId,
+          jti: exchanged.minted.claims.jti,
+          issuedAt: now,
+          expiresAt,
+        });
+        return {
+          status: 201,
+          headers: { 'X-Subject-Token': token },
+          body: { token: { expires_at: iamTime(expiresAt), methods: ['token'], issued_at: iamTime(now) } },
+          raw: true,
+        };
+      },
+    };
+  }
+
+  /** `POST /v3.0/OS-CREDENTIAL/securitytokens` with `X-Auth-Token` and an optional `duration_seconds`. */
+  private securityTokens(
+    record: RecordedRequest,
+    headers: Record<string, string>,
+    body: Buffer,
+    now: number,
+  ): Steps {
+    const fail = (status: number, message: string): Reply => ({
+      status,
+      body: iamError(status, message),
+      raw: true,
+    });
+    return {
+      check: () => {
+        const deny = (message: string): Reply => {
+          record.authError = message;
+          return fail(401, message);
+        };
+        const token = headers['x-auth-token'];
+        if (token === undefined) {
+          return deny('The request you have made requires authentication: no X-Auth-Token header.');
+        }
+        record.auth = 'token';
+        if (!this.authTokens.includes(token)) {
+          const subject = this.issuedSubjectTokens.find((t) => t.token === token);
+          if (subject === undefined) return deny('The X-Auth-Token is invalid.');
+          if (now >= subject.expiresAt) {
+            return deny(`The X-Auth-Token has expired: it expired at ${iamTime(subject.expiresAt)}.`);
+          }
+        }
+        record.authenticated = true;
+        return undefined;
+      },
+      serve: () => {
+        const parsed = parseJson(body);
+        if (parsed === undefined) return fail(400, 'The request body is not valid JSON.');
+        const methods = pick(parsed, 'auth', 'identity', 'methods');
+        if (!Array.isArray(methods) || !methods.includes('token')) {
+          return fail(400, 'Request parameter auth.identity.methods must contain "token".');
+        }
+        const tokenPart = pick(parsed, 'auth', 'identity', 'token');
+        if (tokenPart !== undefined && (tokenPart === null || typeof tokenPart !== 'object')) {
+          return fail(400, 'Request parameter auth.identity.token must be an object.');
+        }
+        const asked = pick(tokenPart, 'duration_seconds');
+        const duration = asked === undefined ? DEFAULT_DURATION_S : asked;
+        if (
+          typeof duration !== 'number' ||
+          !Number.isInteger(duration) ||
+          duration < MIN_DURATION_S ||
+          duration > MAX_DURATION_S
+        ) {
+          return fail(
+            400,
+            `Request parameter auth.identity.token.duration_seconds must be an integer from ${MIN_DURATION_S} ` +
+              `to ${MAX_DURATION_S}, got ${JSON.stringify(asked)}.`,
+          );
+        }
+        const lifetime = Math.min(
+          duration * 1000,
+          this.oidc?.credentialLifetimeMs ?? Number.POSITIVE_INFINITY,
+        );
+        const credential = newTemporaryCredential(now, lifetime, duration);
+        this.issuedCredentials.push(credential);
+        return {
+          status: 201,
+          body: {
+            credential: {
+              access: credential.access,
+              secret: credential.secret,
+              securitytoken: credential.securitytoken,
+              expires_at: iamTime(credential.expiresAt),
+            },
+          },
+          raw: true,
+        };
+      },
+    };
+  }
+
+  /** The index in the queue of the first fault that targets `route` (-1: none). */
+  private faultIndex(route: RouteName): number {
+    return this.faults.findIndex((f) => (f.fault.routes ?? DEFAULT_FAULT_ROUTES).includes(route));
+  }
+
+  private peekFault(route: RouteName): Fault | undefined {
+    return this.faults[this.faultIndex(route)]?.fault;
+  }
+
+  private takeFault(route: RouteName): Fault | undefined {
+    const index = this.faultIndex(route);
+    const entry = this.faults[index];
+    if (entry === undefined) return undefined;
+    entry.left--;
+    if (entry.left <= 0) this.faults.splice(index, 1);
+    return entry.fault;
   }
 
   private applyFault(res: ServerResponse, record: RecordedRequest, normal: () => Reply): void {
-    const fault = this.takeFault();
+    const route = record.route;
+    const fault = this.takeFault(route);
     if (fault === undefined) {
       this.reply(res, record, normal());
       return;
     }
     record.fault = fault.kind;
     const id = record.requestId;
+    const gateway = GATEWAY_ROUTES.includes(route);
     switch (fault.kind) {
       case 'status': {
-        const body = fault.body === undefined ? defaultFaultBody(fault.status, id) : fault.body;
-        const reply: Reply = { status: fault.status, body };
+        let body: unknown = fault.body;
+        if (body === undefined) {
+          if (gateway) body = defaultFaultBody(fault.status, id);
+          else if (route === 'actions-id-token') body = { message: STATUS_CODES[fault.status] ?? 'Error' };
+          else body = defaultIamFaultBody(fault.status);
+        }
+        const reply: Reply = { status: fault.status, body, raw: !gateway };
         if (fault.headers !== undefined) reply.headers = fault.headers;
         this.reply(res, record, reply);
         return;
@@ -427,12 +765,13 @@ export class ElbEmulator {
       }
       case 'truncate': {
         const reply = normal();
-        const full = Buffer.from(JSON.stringify(withRequestId(reply.body, id)));
+        const full = Buffer.from(bodyText(reply, id));
         this.finishRecord(record, reply.status);
         res.writeHead(reply.status, {
           'Content-Type': 'application/json',
           'Content-Length': String(full.length),
           'X-Request-Id': id,
+          ...reply.headers,
         });
         res.write(full.subarray(0, Math.max(1, Math.floor(full.length / 2))), () => res.socket?.destroy());
         return;
@@ -451,16 +790,25 @@ export class ElbEmulator {
         res.end(html);
         return;
       }
-      case 'empty':
-        this.finishRecord(record, 200);
-        this.send(res, id, { status: 200, body: '' });
+      case 'empty': {
+        const status = successStatus(route);
+        this.finishRecord(record, status);
+        this.send(res, id, { status, body: '' });
         return;
-      case 'shape':
+      }
+      case 'shape': {
+        const shapes: Partial<Record<RouteName, unknown>> = {
+          'actions-id-token': { unexpected: true },
+          'iam-id-token': { token: { unexpected: true } },
+          'iam-securitytokens': { credential: { unexpected: true } },
+        };
         this.reply(res, record, {
-          status: 200,
-          body: fault.body ?? { jobs: { unexpected: true }, page_info: [], request_id: id },
+          status: successStatus(route),
+          body: fault.body ?? shapes[route] ?? { jobs: { unexpected: true }, page_info: [], request_id: id },
+          raw: !gateway,
         });
         return;
+      }
       default:
         throw new Error(`unknown fault ${JSON.stringify(fault)}`);
     }
@@ -479,8 +827,7 @@ export class ElbEmulator {
   /** Sends JSON (objects get `request_id` when they lack one) or a string body as is. */
   private send(res: ServerResponse, requestId: string, reply: Reply): void {
     if (res.destroyed || res.writableEnded) return;
-    const text =
-      typeof reply.body === 'string' ? reply.body : JSON.stringify(withRequestId(reply.body, requestId));
+    const text = bodyText(reply, requestId);
     res.writeHead(reply.status, {
       'Content-Type': 'application/json',
       'X-Request-Id': requestId,
@@ -601,6 +948,35 @@ export class ElbEmulator {
       body: { projects: list.map((p) => ({ id: p.id, name: p.name, enabled: true })), links: { self: null } },
     };
   }
+}
+
+/** Where a request goes, from its method and decoded path segments. */
+function routeOf(method: string, segments: string[]): RouteName {
+  const is = (...expected: string[]): boolean =>
+    segments.length === expected.length + 1 && expected.every((e, i) => segments[i + 1] === e);
+  if (method === 'GET' && segments[1] === 'v3' && segments[3] === 'elb' && segments[4] === 'jobs') {
+    if (segments.length === 5 && segments[2]) return 'list';
+    if (segments.length === 6 && segments[2] && segments[5]) return 'get';
+  }
+  if (method === 'GET' && is('v3', 'projects')) return 'projects';
+  if (method === 'GET' && is('_actions', 'id-token')) return 'actions-id-token';
+  if (method === 'POST' && is('v3.0', 'OS-AUTH', 'id-token', 'tokens')) return 'iam-id-token';
+  if (method === 'POST' && is('v3.0', 'OS-CREDENTIAL', 'securitytokens')) return 'iam-securitytokens';
+  return 'unknown';
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A string body as is; JSON otherwise, with `request_id` added to objects unless `raw`. */
+function bodyText(reply: Reply, requestId: string): string {
+  if (typeof reply.body === 'string') return reply.body;
+  return JSON.stringify(reply.raw === true ? reply.body : withRequestId(reply.body, requestId));
 }
 
 function withRequestId(body: unknown, requestId: string): unknown {

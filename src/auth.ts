@@ -2,7 +2,12 @@ import { canonicalQuery, encodePath, type SignInput, signRequest } from './signe
 
 /** Turns a request into what goes on the wire: the encoded path and query, and the auth headers. */
 export interface Authorizer {
-  authorize(request: SignInput): { pathAndQuery: string; headers: Record<string, string> };
+  authorize(request: SignInput): WireRequest | Promise<WireRequest>;
+}
+
+export interface WireRequest {
+  pathAndQuery: string;
+  headers: Record<string, string>;
 }
 
 export interface AkSk {
@@ -24,15 +29,25 @@ export function akskAuthorizer(key: AkSk, now: () => Date = () => new Date()): A
   };
 }
 
+/** Nothing signed, nothing added: for calls that carry their own credential (an ID token, a subject token). */
+export const plainAuthorizer: Authorizer = {
+  authorize(request) {
+    const query = canonicalQuery(request.query ?? []);
+    return {
+      pathAndQuery: encodePath(request.path) + (query ? `?${query}` : ''),
+      headers: { ...request.headers },
+    };
+  },
+};
+
 /** An IAM token sent as X-Auth-Token; nothing is signed. */
 export function tokenAuthorizer(token: string): Authorizer {
   return {
-    authorize(request) {
-      const query = canonicalQuery(request.query ?? []);
-      return {
-        pathAndQuery: encodePath(request.path) + (query ? `?${query}` : ''),
+    async authorize(request) {
+      return plainAuthorizer.authorize({
+        ...request,
         headers: { ...request.headers, 'X-Auth-Token': token },
-      };
+      });
     },
   };
 }

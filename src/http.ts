@@ -13,6 +13,8 @@ export class ApiError extends Error {
   readonly retryAfterMs?: number;
   /** Local clock minus the server's `Date` header, when the server sent one. */
   readonly clockSkewMs?: number;
+  /** What to do next, when the caller knows better than the generic hints (e.g. an IAM exchange). */
+  readonly hint?: string;
   constructor(init: {
     status: number;
     errorCode: string;
@@ -20,6 +22,7 @@ export class ApiError extends Error {
     requestId: string;
     retryAfterMs?: number;
     clockSkewMs?: number;
+    hint?: string;
     message: string;
   }) {
     super(init.message);
@@ -30,8 +33,14 @@ export class ApiError extends Error {
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
     this.clockSkewMs = init.clockSkewMs;
+    this.hint = init.hint;
     this.retryable = init.status === 429 || (init.status >= 500 && init.status !== 501);
   }
+}
+
+/** The same API error, told in the caller's words: what was being done, and what to do about it. */
+export function explain(error: ApiError, doing: string, hint: string): ApiError {
+  return new ApiError({ ...error, hint, message: `${doing}: ${error.message}` });
 }
 
 /** No usable answer: connection refused or reset, a timeout, a body cut short. Worth another try. */
@@ -82,6 +91,13 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
+export type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
+
+export interface JsonResponse {
+  json: unknown;
+  headers: IncomingHttpHeaders;
+}
+
 export interface CallOptions {
   /** Extra headers, sent and (with AK/SK) signed. */
   headers?: Record<string, string>;
@@ -105,8 +121,22 @@ export class HttpClient {
 
   /** GET `path` (raw, unencoded) with `query` pairs; parses the JSON body, retrying what is worth retrying. */
   async getJson(path: string, query: Array<[string, string]>, options: CallOptions): Promise<unknown> {
+    return (await this.send('GET', path, { ...options, query })).json;
+  }
+
+  /** Sends a request and parses its JSON answer, with the response headers; retries what is worth retrying. */
+  async send(
+    method: string,
+    path: string,
+    options: CallOptions & { query?: Array<[string, string]>; body?: unknown },
+  ): Promise<JsonResponse> {
     const { clock, signal, onRetry } = this.#opts;
-    return withRetry(() => this.#once('GET', path, query, options.headers ?? {}), {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers =
+      body === undefined
+        ? (options.headers ?? {})
+        : { 'Content-Type': 'application/json', ...options.headers };
+    return withRetry(() => this.#once(method, path, options.query ?? [], headers, body), {
       clock,
       baseMs: RETRY_BASE_MS,
       capMs: RETRY_CAP_MS,
@@ -117,16 +147,23 @@ export class HttpClient {
     });
   }
 
-  async #once(method: string, path: string, query: Array<[string, string]>, extra: Record<string, string>) {
+  async #once(
+    method: string,
+    path: string,
+    query: Array<[string, string]>,
+    extra: Record<string, string>,
+    body: string | undefined,
+  ): Promise<JsonResponse> {
     const { authorizer, dispatcher, requestTimeoutMs, redact, signal } = this.#opts;
     const prefix = this.#base.pathname.replace(/\/+$/, '');
     const fullPath = prefix + path;
-    const wire = authorizer.authorize({
+    const wire = await authorizer.authorize({
       method,
       host: this.#base.host,
       path: fullPath,
       query,
       headers: extra,
+      body,
     });
     const url = `${this.#base.origin}${wire.pathAndQuery}`;
     const queryText = wire.pathAndQuery.includes('?')
@@ -149,9 +186,11 @@ export class HttpClient {
     let text: string;
     let retryAfter: string | undefined;
     let serverDate: string | undefined;
+    let responseHeaders: IncomingHttpHeaders;
     try {
       const res = await request(url, {
-        method: 'GET',
+        method,
+        body,
         dispatcher,
         headers: {
           Accept: 'application/json',
@@ -164,6 +203,7 @@ export class HttpClient {
       requestId = headerValue(res.headers['x-request-id']);
       retryAfter = headerValue(res.headers['retry-after']) || undefined;
       serverDate = headerValue(res.headers.date) || undefined;
+      responseHeaders = res.headers;
       text = await res.body.text();
     } catch (error) {
       log('error', requestId);
@@ -198,7 +238,7 @@ export class HttpClient {
       );
     }
     try {
-      return JSON.parse(text);
+      return { json: JSON.parse(text), headers: responseHeaders };
     } catch {
       throw new ResponseFormatError(
         `HTTP ${status} with a body that is not JSON (request ID ${requestId || 'none'}): ${excerpt(text, redact)}`,
@@ -210,7 +250,7 @@ export class HttpClient {
   }
 }
 
-function headerValue(value: string | string[] | undefined): string {
+export function headerValue(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 

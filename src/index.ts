@@ -28,6 +28,7 @@ await run(
     notice: (message) => core.notice(message),
     warning: (message) => core.warning(message),
     setFailed: (message) => core.setFailed(message),
+    getIDToken: (audience) => core.getIDToken(audience),
     writeSummary: async (markdown) => {
       await core.summary.addRaw(markdown, true).write();
     },

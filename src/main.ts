@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
-import { type Authorizer, akskAuthorizer, tokenAuthorizer } from './auth.ts';
+import { type Authorizer, akskAuthorizer, plainAuthorizer, tokenAuthorizer } from './auth.ts';
 import { formatDuration } from './duration.ts';
 import { ElbClient } from './elb-client.ts';
-import { HttpClient, type HttpClientOptions, ResponseFormatError } from './http.ts';
+import { ApiError, explain, HttpClient, type HttpClientOptions, ResponseFormatError } from './http.ts';
 import { InputError, parseInputs } from './inputs.ts';
+import { oidcAuthorizer } from './oidc.ts';
 import { changeLine, headline, outputs, renderSummary } from './report.ts';
 import type { Clock, Config, Result } from './types.ts';
 import { type WaitOutcome, waitForJobs } from './waiter.ts';
@@ -21,6 +22,8 @@ export interface ActionIO {
   warning(message: string): void;
   setFailed(message: string): void;
   writeSummary(markdown: string): Promise<void>;
+  /** The workflow's OIDC ID token (`core.getIDToken`); needs `permissions: id-token: write`. */
+  getIDToken(audience?: string): Promise<string>;
 }
 
 export interface RunDeps {
@@ -61,21 +64,53 @@ export function proxySettings(env: ActionIO['env']): {
   return { httpProxy, httpsProxy: read('HTTPS_PROXY') ?? httpProxy, noProxy: read('NO_PROXY') ?? '' };
 }
 
-function authorizerFor(config: Config): Authorizer {
+function authorizerFor(
+  config: Config,
+  io: ActionIO,
+  common: Omit<HttpClientOptions, 'endpoint'>,
+  setSecret: (value: string) => void,
+  deadline: number,
+): Authorizer {
   const c = config.credentials;
   if (c.kind === 'token') return tokenAuthorizer(c.authToken);
   if (c.kind === 'aksk') return akskAuthorizer(c);
-  throw new Error(
-    'Keyless (OIDC) authentication with idp_id is not available in this version yet: use access_key/secret_key or auth_token',
-  );
+  if (!io.env.ACTIONS_ID_TOKEN_REQUEST_URL || !io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    throw new Error(
+      'idp_id is set, but this job cannot request an OIDC ID token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). ' +
+        'Add `permissions: id-token: write` to the workflow or the job; pull requests from forks never get one, ' +
+        'so use repository secrets (access_key/secret_key) there.',
+    );
+  }
+  return oidcAuthorizer({
+    idpId: c.idpId,
+    audience: c.audience,
+    getIdToken: (audience) => io.getIDToken(audience),
+    iam: new HttpClient({ ...common, endpoint: config.iamEndpoint, authorizer: plainAuthorizer }),
+    clock: common.clock,
+    setSecret,
+    timeoutMs: config.timeoutMs,
+    deadline,
+    info: io.info,
+  });
 }
 
 /** `GET {iam}/v3/projects?name=<region>`: the project ID of the region, when `project_id` is not given. */
 async function resolveProjectId(config: Config, http: HttpClient, deadline: number): Promise<string> {
   const region = config.region as string;
-  const body = (await http.getJson('/v3/projects', [['name', region]], { deadline })) as {
-    projects?: Array<{ id?: string; name?: string }>;
-  };
+  let body: { projects?: Array<{ id?: string; name?: string }> };
+  try {
+    body = (await http.getJson('/v3/projects', [['name', region]], { deadline })) as typeof body;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) {
+      throw explain(
+        error,
+        `IAM refused to list the projects of ${region} (needed because project_id is not set)`,
+        'Set project_id (the console lists it under My Credentials > API Credentials) or grant the credentials ' +
+          'permission to list projects (iam:projects:list).',
+      );
+    }
+    throw error;
+  }
   if (!Array.isArray(body?.projects)) {
     throw new ResponseFormatError('IAM project lookup answered without a "projects" array', 200, '', false);
   }
@@ -121,9 +156,8 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
       );
     }
     const deadline = started + config.timeoutMs;
-    const authorizer = authorizerFor(config);
     const common: Omit<HttpClientOptions, 'endpoint'> = {
-      authorizer,
+      authorizer: plainAuthorizer,
       dispatcher,
       requestTimeoutMs: config.requestTimeoutMs,
       clock,
@@ -138,6 +172,7 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
       onRetry: (error, attempt, ms) =>
         io.warning(`Request failed (${redact(error.message)}); retry ${attempt} in ${formatDuration(ms)}`),
     };
+    common.authorizer = authorizerFor(config, io, common, setSecret, deadline);
     let projectId = config.projectId;
     if (!projectId) {
       projectId = await resolveProjectId(

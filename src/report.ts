@@ -208,12 +208,19 @@ const SKEW_LIMIT_MS = 15 * 60_000;
 /** An error with the hint that fits it: what is wrong and what to do next. */
 export function errorText(error: Error | undefined): string {
   if (!error) return 'Unknown error';
-  if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return error.message;
+  if (!(error instanceof ApiError)) return error.message;
+  const denied = error.status === 401 || error.status === 403;
   const lines = [
-    `${error.message}. Not retried: Huawei Cloud locks an AK after repeated failed authentications.`,
+    denied && !error.hint
+      ? `${error.message}. Not retried: Huawei Cloud locks an AK after repeated failed authentications.`
+      : `${error.message}.`,
   ];
   const skew = error.clockSkewMs;
-  if (error.status === 403) {
+  if (error.hint) {
+    lines.push(error.hint);
+  } else if (!denied) {
+    return error.message;
+  } else if (error.status === 403) {
     lines.push(
       'The credentials were accepted but lack permission: grant the IAM user or agency read access to ELB in this ' +
         'project (for example the system policy "ELB ReadOnlyAccess"), and check that project_id is the project of region.',
@@ -228,9 +235,10 @@ export function errorText(error: Error | undefined): string {
       'Check that access_key and secret_key belong together (a secret pasted with a stray character is a common cause), ' +
         'that a security_token is given with temporary credentials and has not expired, or that auth_token is still valid.',
     );
-    const canonical = /canonicalRequest:\s*(.*)$/s.exec(error.errorMsg)?.[1];
-    if (canonical)
-      lines.push(`The gateway's canonical request was:\n  ${canonical.trim().split('|').join('\n  ')}`);
+  }
+  const canonical = /canonicalRequest:\s*(.*)$/s.exec(error.errorMsg)?.[1];
+  if (error.status === 401 && canonical) {
+    lines.push(`The gateway's canonical request was:\n  ${canonical.trim().split('|').join('\n  ')}`);
   }
   return lines.join('\n');
 }
