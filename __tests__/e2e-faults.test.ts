@@ -131,7 +131,7 @@ describe('not retried', () => {
     );
     expect(r.outputs).toMatchObject({ result: 'error', error_code: 'APIGW.0301' });
     expect(r.outputs.error_msg).toContain('verify aksk signature fail');
-    expect(r.summary).toContain('## ⚠️ ELB job wait: error');
+    expect(r.summary.split('\n')[0]).toMatch(new RegExp(`^## ⚠️ ERROR · job ${id} · \\d+m?s$`));
   });
 
   it('401 with temporary credentials: the security token in the gateway message is masked', async () => {
@@ -211,7 +211,9 @@ describe('cancellation', () => {
       expect(errors(r)).toMatch(
         new RegExp(`Cancelled after \\S+; last known: UPGRADE job ${id} last (INIT|RUNNING)`),
       );
-      expect(r.summary).toContain('## 🚫 ELB job wait: cancelled');
+      expect(r.summary.split('\n')[0]).toMatch(
+        /^## 🚫 CANCELLED \(last (INIT|RUNNING)\) · UPGRADE · loadbalancer \S+ · \d+ms so far$|^## 🚫 CANCELLED \(last (INIT|RUNNING)\) · UPGRADE · loadbalancer \S+ · \d+s so far$/,
+      );
       expect(r.summary).toContain(`UPGRADE ${id}`);
     },
   );

@@ -67,7 +67,7 @@ describe('bad input stops before the first request', () => {
     expect(error).toMatch(new RegExp(`Example: ${input}: \\S`));
     expect(error).not.toContain(AK.slice(4));
     expect(r.outputs).toMatchObject({ result: 'error', status: '', jobs: '[]' });
-    expect(r.summary).toContain('## ⚠️ ELB job wait: error');
+    expect(r.summary.split('\n')[0]).toBe('## ⚠️ ERROR');
   });
 });
 

@@ -36,14 +36,21 @@ describe('the bundle runs as the runner runs it', () => {
     ).toEqual(['UPGRADE_INIT=SUCCESS', 'UPGRADE_TRAFFIC_SWITCH=SUCCESS', 'UPGRADE_COMPLETE=SUCCESS']);
     expect(Number(r.outputs.elapsed_seconds)).toBeGreaterThanOrEqual(1);
 
-    expect(r.summary).toContain('## ✅ ELB job wait: success');
+    expect(r.summary.split('\n')[0]).toMatch(/^## ✅ COMPLETE · UPGRADE · loadbalancer \S+ · 1s$/);
     expect(r.summary).toContain(`### ✅ COMPLETE: UPGRADE ${id}`);
+    expect(r.summary).toMatch(/```text\nUPGRADE_INIT +│█+ *│ SUCCESS /);
     expect(r.summary).toMatch(/\| ✅ SUCCESS \| UPGRADE_TRAFFIC_SWITCH \| loadbalancer /);
 
     // One line per status change, not one per poll.
     const lines = r.stdout.split('\n');
-    expect(lines.filter((l) => l.includes(`UPGRADE ${id}: RUNNING -> COMPLETE`))).toHaveLength(1);
-    expect(lines.filter((l) => / {3}UPGRADE_INIT \S+: RUNNING -> SUCCESS/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes(`UPGRADE job ${id}: RUNNING -> COMPLETE`))).toHaveLength(1);
+    expect(lines.filter((l) => /^UPGRADE_INIT \S+: RUNNING -> SUCCESS$/.test(l))).toHaveLength(1);
+    // Sub-job changes sit in a group under their job's line.
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `::group::\\[[^\\]]+\\] UPGRADE job ${id}: RUNNING, \\d sub-jobs? changed\\nUPGRADE_INIT \\S+: RUNNING -> SUCCESS\\n`,
+      ),
+    );
 
     // Every request signed, verified, with X-Project-Id among the signed headers.
     expect(e2e.emulator.requests.length).toBeGreaterThanOrEqual(3);
@@ -86,7 +93,9 @@ describe('the bundle runs as the runner runs it', () => {
       error_code: code,
       error_msg: 'backend <unhealthy>',
     });
-    expect(r.summary).toContain(`## ❌ ELB job wait: failure`);
+    expect(r.summary.split('\n')[0]).toMatch(
+      new RegExp(`^## ❌ ${outcome} · UPGRADE · loadbalancer \\S+ · \\d+s$`),
+    );
     expect(r.summary).toContain('backend &#60;unhealthy&#62;');
     expect(r.summary).not.toContain('<unhealthy>');
   });
@@ -109,7 +118,9 @@ describe('the bundle runs as the runner runs it', () => {
     );
     expect(r.outputs).toMatchObject({ result: 'timeout', job_id: id, elapsed_seconds: '1' });
     expect(['INIT', 'RUNNING']).toContain(r.outputs.status);
-    expect(r.summary).toContain('## ⏱️ ELB job wait: timeout');
+    expect(r.summary.split('\n')[0]).toMatch(
+      /^## ⏱️ TIMED OUT \(last (INIT|RUNNING)\) · UPGRADE · loadbalancer \S+ · \d+s so far$/,
+    );
     expect(r.ms).toBeLessThan(5_000);
   });
 
@@ -209,7 +220,7 @@ describe('the bundle runs as the runner runs it', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('(timeout 1h, polls every 5s to 30s)');
     expect(r.outputs.result).toBe('failure');
-    expect(r.summary).toContain('## ❌ ELB job wait: failure');
+    expect(r.summary.split('\n')[0]).toMatch(/^## ❌ FAIL · UPGRADE /);
   });
 });
 

@@ -28101,7 +28101,6 @@ module.exports = __nccwpck_require__(218);
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -28365,7 +28364,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -74003,8 +74002,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1175);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4027);
 
 
 /** The entry point: adapts @actions/core to the action's IO and turns SIGINT/SIGTERM into a cancellation. */
@@ -74030,6 +74029,8 @@ await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)({
     setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
     debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
     info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
+    startGroup: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(name),
+    endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4(),
     notice: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(message),
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     setFailed: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message),
@@ -74044,7 +74045,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1175:
+/***/ 4027:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74055,6 +74056,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: proxySettings, realClock, redactor
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./node_modules/undici/index.js
@@ -74289,6 +74292,177 @@ function tokenAuthorizer(token) {
             });
         },
     };
+}
+
+;// CONCATENATED MODULE: ./src/check-run.ts
+/** GitHub's limit on a check run's `output.summary`. */
+const CHECK_SUMMARY_LIMIT = 65_535;
+const TITLE_LIMIT = 255;
+function conclusionFor(result) {
+    switch (result) {
+        case 'success':
+            return 'success';
+        case 'timeout':
+            return 'timed_out';
+        case 'cancelled':
+            return 'cancelled';
+        default:
+            return 'failure';
+    }
+}
+/** The commit under test: a pull request's head for pull-request events (not the merge commit), else GITHUB_SHA. */
+function headSha(env, payload) {
+    const event = env.GITHUB_EVENT_NAME ?? '';
+    if (event === 'pull_request' || event === 'pull_request_target') {
+        const sha = payload?.pull_request?.head
+            ?.sha;
+        if (typeof sha === 'string' && sha)
+            return sha;
+    }
+    return env.GITHUB_SHA || undefined;
+}
+/** Cuts a text to GitHub's limit, which counts characters and, in practice, UTF-8 bytes too. */
+function cut(text, limit) {
+    if (Buffer.byteLength(text) <= limit)
+        return text;
+    const note = '\n\n… cut to fit the check run; the job summary has the rest.';
+    let kept = text.slice(0, limit - Buffer.byteLength(note));
+    while (Buffer.byteLength(kept) + Buffer.byteLength(note) > limit)
+        kept = kept.slice(0, -Math.max(1, (kept.length / 50) | 0));
+    return kept + note;
+}
+async function loadOctokitChecks(token) {
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+    return getOctokit(token).rest.checks;
+}
+function statusOf(error) {
+    const status = error?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** Publishes one check run. Every call is safe: failures become one warning, never a failed step. */
+class CheckRun {
+    #opts;
+    #api;
+    #id;
+    #owner = '';
+    #repo = '';
+    #disabled = false;
+    #warned = false;
+    /** Updates run one at a time; a newer one replaces one still waiting. */
+    #chain = Promise.resolve();
+    #next;
+    constructor(opts) {
+        this.#opts = opts;
+    }
+    get id() {
+        return this.#id;
+    }
+    #fail(error, doing) {
+        const status = statusOf(error);
+        const message = error?.message ?? String(error);
+        if (status === 403 || status === 404 || status === 401) {
+            this.#disabled = true;
+            if (!this.#warned) {
+                this.#warned = true;
+                this.#opts.warning(`Could not ${doing} check run '${this.#opts.name}' (HTTP ${status}: ${message}). Give the job ` +
+                    '`permissions: checks: write`; pull requests from forks and Dependabot get a read-only token, so there ' +
+                    'the job summary is the report. Waiting goes on.');
+            }
+            return;
+        }
+        if (!this.#warned) {
+            this.#warned = true;
+            this.#opts.warning(`Could not ${doing} check run '${this.#opts.name}': ${message}. Waiting goes on.`);
+        }
+    }
+    /** Creates the run `in_progress` on the commit under test. */
+    async start(title, summary) {
+        const { env, name } = this.#opts;
+        const sha = headSha(env, this.#opts.payload);
+        const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+        if (!sha || !owner || !repo) {
+            this.#disabled = true;
+            this.#opts.warning(`check_name is set, but GITHUB_REPOSITORY or the commit SHA is unknown: no check run`);
+            return;
+        }
+        this.#owner = owner;
+        this.#repo = repo;
+        try {
+            this.#api = await (this.#opts.loadChecks ?? loadOctokitChecks)(this.#opts.token);
+            const res = await this.#api.create({
+                owner,
+                repo,
+                name,
+                head_sha: sha,
+                status: 'in_progress',
+                started_at: new Date().toISOString(),
+                output: { title: cut(title, TITLE_LIMIT), summary: cut(summary, CHECK_SUMMARY_LIMIT) },
+            });
+            this.#id = res.data.id;
+            this.#opts.debug(`Check run '${name}' ${this.#id} created on ${sha}`);
+        }
+        catch (error) {
+            this.#fail(error, 'create');
+        }
+    }
+    /** Queues a new title and summary (on status changes); returns at once. */
+    update(title, summary) {
+        if (this.#disabled || this.#id === undefined)
+            return;
+        const pending = this.#next;
+        this.#next = { title, summary };
+        if (pending)
+            return;
+        this.#chain = this.#chain.then(async () => {
+            const next = this.#next;
+            this.#next = undefined;
+            if (!next || this.#disabled)
+                return;
+            try {
+                await this.#api?.update({
+                    owner: this.#owner,
+                    repo: this.#repo,
+                    check_run_id: this.#id,
+                    status: 'in_progress',
+                    output: { title: cut(next.title, TITLE_LIMIT), summary: cut(next.summary, CHECK_SUMMARY_LIMIT) },
+                });
+            }
+            catch (error) {
+                this.#fail(error, 'update');
+            }
+        });
+    }
+    /** Completes the run with the verdict; gives up after `withinMs` so a cancelled step still ends in time. */
+    async complete(result, title, summary, withinMs) {
+        if (this.#disabled || this.#id === undefined)
+            return;
+        this.#next = undefined;
+        const done = this.#chain.then(async () => {
+            try {
+                await this.#api?.update({
+                    owner: this.#owner,
+                    repo: this.#repo,
+                    check_run_id: this.#id,
+                    status: 'completed',
+                    conclusion: conclusionFor(result),
+                    completed_at: new Date().toISOString(),
+                    output: { title: cut(title, TITLE_LIMIT), summary: cut(summary, CHECK_SUMMARY_LIMIT) },
+                });
+            }
+            catch (error) {
+                this.#fail(error, 'complete');
+            }
+        });
+        let timer;
+        const late = new Promise((resolve) => {
+            timer = setTimeout(() => {
+                this.#opts.warning(`Check run '${this.#opts.name}' not completed within ${withinMs} ms; giving up on it`);
+                resolve();
+            }, withinMs);
+        });
+        await Promise.race([done, late]);
+        clearTimeout(timer);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/duration.ts
@@ -75401,6 +75575,87 @@ function oidcAuthorizer(opts) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/progress-log.ts
+/**
+ * The log while waiting: one line per status change with the elapsed time, the sub-jobs' changes in a group under
+ * their job, and while nothing changes a heartbeat at most once a minute. Quiet otherwise.
+ */
+
+const HEARTBEAT_MS = 60_000;
+function detail(code, msg) {
+    return code ? ` (${code}${msg ? `: ${msg}` : ''})` : '';
+}
+/** `RUNNING -> COMPLETE`, or just the status when first seen. */
+function arrow(change) {
+    return change.from ? `${change.from} -> ${change.to || '(none)'}` : change.to || '(no status)';
+}
+function jobName(job) {
+    return `${job.job_type ? `${job.job_type} ` : ''}job ${job.job_id ?? ''}`;
+}
+/** The line for a job's own change, or for its sub-jobs' when only they changed. */
+function jobLine(changes) {
+    const first = changes[0];
+    const own = changes.find((c) => !c.subJob);
+    const at = `[${formatDuration(first.elapsedMs)}]`;
+    const job = first.job;
+    if (own)
+        return `${at} ${jobName(job)}: ${arrow(own)}${detail(job.error_code, job.error_msg)}`;
+    const n = changes.length;
+    return `${at} ${jobName(job)}: ${job.status ?? '(no status)'}, ${n} sub-job${n === 1 ? '' : 's'} changed`;
+}
+function subJobLine(change) {
+    const s = change.subJob ?? {};
+    return `${s.job_type ?? 'sub-job'} ${s.job_id ?? ''}: ${arrow(change)}${detail(s.error_code, s.error_msg)}`;
+}
+class ProgressLog {
+    #sink;
+    #lastLineAt = 0;
+    constructor(sink) {
+        this.#sink = sink;
+    }
+    /** After each poll: per job that changed, its line, with its sub-jobs' changes grouped under it. */
+    changes(changes, elapsedMs) {
+        const byJob = new Map();
+        for (const c of changes)
+            byJob.set(c.jobId, [...(byJob.get(c.jobId) ?? []), c]);
+        for (const list of byJob.values()) {
+            const subs = list.filter((c) => c.subJob);
+            if (subs.length === 0) {
+                this.#sink.info(jobLine(list));
+            }
+            else {
+                this.#sink.startGroup(jobLine(list));
+                for (const c of subs)
+                    this.#sink.info(subJobLine(c));
+                this.#sink.endGroup();
+            }
+        }
+        if (changes.length > 0)
+            this.#lastLineAt = elapsedMs;
+    }
+    /** While nothing changes: one line a minute at most, saying what is pending and when the next check is. */
+    heartbeat(pending, elapsedMs, nextDelayMs) {
+        if (elapsedMs - this.#lastLineAt < HEARTBEAT_MS || pending.length === 0)
+            return;
+        this.#lastLineAt = elapsedMs;
+        const after = formatDuration(elapsedMs);
+        const next = formatDuration(nextDelayMs);
+        const at = `[${after}]`;
+        if (pending.length === 1) {
+            const t = pending[0];
+            const what = t.job
+                ? `${jobName(t.job)} still ${t.job.status ?? 'without status'}`
+                : t.jobId
+                    ? `job ${t.jobId} still not listed`
+                    : 'no matching job listed yet';
+            this.#sink.info(`${at} ${what} after ${after}; next check in ${next}`);
+            return;
+        }
+        const list = pending.map((t) => `${t.jobId ?? '?'} ${t.job?.status ?? 'not listed'}`).join(', ');
+        this.#sink.info(`${at} ${pending.length} jobs still in progress after ${after} (${list}); next check in ${next}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/waiter.ts
 
 const IN_PROGRESS = ['INIT', 'RUNNING', 'ROLLBACKING'];
@@ -75450,6 +75705,7 @@ async function waitForJobs(req, deps) {
     let lastPollError;
     let delay = req.pollIntervalMs;
     let polls = 0;
+    let batch = [];
     const outcome = (result, error) => ({
         result,
         tracked,
@@ -75475,7 +75731,9 @@ async function waitForJobs(req, deps) {
                 unknownSeen.add(to);
                 events.unknownStatus?.(to, jobId);
             }
-            events.statusChange?.({ jobId, subJob, from, to, job, elapsedMs: clock.now() - start });
+            const change = { jobId, subJob, from, to, job, elapsedMs: clock.now() - start };
+            batch.push(change);
+            events.statusChange?.(change);
         };
         note(jobId, job.status);
         (job.sub_jobs ?? []).forEach((sub, i) => {
@@ -75532,6 +75790,7 @@ async function waitForJobs(req, deps) {
             return outcome('cancelled');
         polls++;
         let changed = false;
+        batch = [];
         try {
             changed = await poll();
             lastPollError = undefined;
@@ -75543,6 +75802,9 @@ async function waitForJobs(req, deps) {
                 return outcome('error', error);
             lastPollError = error;
             events.pollFailed?.(lastPollError);
+        }
+        finally {
+            events.pollDone?.({ poll: polls, changes: batch, elapsedMs: clock.now() - start, tracked });
         }
         if (failing && req.failFast)
             return outcome('failure');
@@ -75563,12 +75825,18 @@ async function waitForJobs(req, deps) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
-
+;// CONCATENATED MODULE: ./src/summary.ts
+/**
+ * The job summary (and the check run's text): a verdict readable in a second, then per job its facts, its sub-jobs
+ * (failed first, with their errors) and a timeline of them as text bars. API text is escaped; the whole stays under
+ * GitHub's 1 MiB limit, cut with a note when it must be.
+ */
 
 
 /** The runner drops a step summary over 1 MiB whole; stay well under it. */
 const SUMMARY_LIMIT_BYTES = 1_000_000;
+/** Width of the timeline bars, in characters. */
+const TIMELINE_WIDTH = 40;
 const FAILED = new Set(['FAIL', 'ROLLBACK_FAIL']);
 const MARK = {
     SUCCESS: '✅',
@@ -75589,7 +75857,11 @@ const RESULT_MARK = {
 };
 /** Escapes API text for Markdown/HTML: no tags, no table breaks, no links or code spans. */
 function escapeText(value) {
-    return (value ?? '').replace(/[&<>"'|`[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n|\r/g, ' ');
+    return (value ?? '').replace(/[&<>"'|`[\]\\*]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n|\r/g, ' ');
+}
+/** Text safe inside a code block: printable, no backticks, one line. */
+function plain(value) {
+    return (value ?? '').replace(/[^\x20-\x7e]|`/g, '?');
 }
 function timeOf(text) {
     const t = apiTime(text);
@@ -75600,12 +75872,10 @@ function jobDuration(job, now) {
     const begin = timeOf(job.begin_time);
     if (begin === undefined)
         return '';
-    const end = timeOf(job.end_time) ?? now;
-    return formatDuration(Math.max(0, end - begin)) + (timeOf(job.end_time) === undefined ? ' so far' : '');
-}
-function statusCell(status) {
-    const s = status || 'UNKNOWN';
-    return `${MARK[s] ?? '❔'} ${escapeText(s)}`;
+    const end = timeOf(job.end_time);
+    return end === undefined
+        ? `${formatDuration(Math.max(0, now - begin))} so far`
+        : formatDuration(Math.max(0, end - begin));
 }
 /** The error code and message of a job, else of its first failed sub-job. */
 function jobError(job) {
@@ -75613,6 +75883,36 @@ function jobError(job) {
         return { code: job.error_code ?? '', msg: job.error_msg ?? '' };
     const sub = (job.sub_jobs ?? []).find((s) => FAILED.has(s.status ?? '') && (s.error_code || s.error_msg));
     return { code: sub?.error_code ?? '', msg: sub?.error_msg ?? '' };
+}
+/** What the job's resource is, from its sub-jobs' entities or its type. */
+function resourceType(job) {
+    for (const sub of job.sub_jobs ?? []) {
+        const entity = (sub.entities ?? []).find((e) => e.resource_id === job.resource_id && e.resource_type);
+        if (entity?.resource_type)
+            return entity.resource_type;
+    }
+    if (/listener/i.test(job.job_type ?? ''))
+        return 'listener';
+    if (/upgrade|loadbalancer/i.test(job.job_type ?? ''))
+        return 'loadbalancer';
+    return 'resource';
+}
+/**
+ * The load balancer's page in Huawei Cloud's console, for the public cloud's endpoints only (other clouds have
+ * consoles of their own that this action cannot know).
+ */
+function consoleUrl(job, region, endpoint) {
+    if (!region || !job.resource_id || resourceType(job) !== 'loadbalancer')
+        return undefined;
+    if (endpoint && !/(^|\.)myhuaweicloud\.com$/.test(new URL(endpoint).hostname))
+        return undefined;
+    if (!/^[a-z]{2}-[a-z]+-\d{1,3}$/.test(region) || !/^[A-Za-z0-9-]+$/.test(job.resource_id))
+        return undefined;
+    return `https://console.huaweicloud.com/vpc/?region=${region}#/elb/detail/basicInfo?ulbId=${job.resource_id}`;
+}
+function statusCell(status) {
+    const s = status || 'UNKNOWN';
+    return `${MARK[s] ?? '❔'} ${escapeText(s)}`;
 }
 function entitiesCell(sub) {
     return (sub.entities ?? [])
@@ -75629,13 +75929,92 @@ function errorCell(code, msg) {
 function subJobOrder(a, b) {
     const fa = FAILED.has(a.status ?? '') ? 0 : 1;
     const fb = FAILED.has(b.status ?? '') ? 0 : 1;
-    return fa - fb || (timeOf(a.begin_time) ?? 0) - (timeOf(b.begin_time) ?? 0);
+    const notYet = Number.POSITIVE_INFINITY;
+    return fa - fb || (timeOf(a.begin_time) ?? notYet) - (timeOf(b.begin_time) ?? notYet) || 0;
 }
-function jobSection(t, failOn, now) {
+/**
+ * The sub-jobs in the order they began, each as a bar placed on the job's span: when it started, how long it took.
+ * A sub-job that has not begun has an empty bar.
+ */
+function timeline(job, now, width = TIMELINE_WIDTH) {
+    const subs = [...(job.sub_jobs ?? [])].sort((a, b) => (timeOf(a.begin_time) ?? Number.POSITIVE_INFINITY) - (timeOf(b.begin_time) ?? Number.POSITIVE_INFINITY));
+    if (subs.length === 0)
+        return [];
+    const begins = [job, ...subs].map((j) => timeOf(j.begin_time)).filter((t) => t !== undefined);
+    if (begins.length === 0)
+        return [];
+    const start = Math.min(...begins);
+    const ends = [job, ...subs].map((j) => timeOf(j.begin_time) === undefined ? start : (timeOf(j.end_time) ?? now));
+    const span = Math.max(1, Math.max(...ends) - start);
+    const nameWidth = Math.max(...subs.map((s) => plain(s.job_type).length), 7);
+    const rows = subs.map((s) => {
+        const b = timeOf(s.begin_time);
+        let bar = ' '.repeat(width);
+        if (b !== undefined) {
+            const e = timeOf(s.end_time) ?? now;
+            const from = Math.min(width - 1, Math.floor(((b - start) / span) * width));
+            const len = Math.max(1, Math.min(width - from, Math.round(((e - b) / span) * width)));
+            const fill = FAILED.has(s.status ?? '') ? '▓' : timeOf(s.end_time) === undefined ? '▒' : '█';
+            bar = ' '.repeat(from) + fill.repeat(len) + ' '.repeat(width - from - len);
+        }
+        const took = b === undefined ? 'not started' : jobDuration(s, now);
+        return `${plain(s.job_type).padEnd(nameWidth)} │${bar}│ ${plain(s.status).padEnd(13)} ${took}`;
+    });
+    return [
+        '```text',
+        ...rows,
+        `${' '.repeat(nameWidth)}  ${formatDuration(span)} from ${plain(new Date(start).toISOString().slice(11, 19))} UTC; █ done ▒ running ▓ failed`,
+        '```',
+    ];
+}
+/** The job that decides the verdict: the failing one, the last to finish, or the first still pending. */
+function decidingJob(outcome) {
+    if (outcome.tracked.length === 1)
+        return outcome.tracked[0];
+    const failing = outcome.tracked.find((t) => t.job && t.job === outcome.failing);
+    if (failing)
+        return failing;
+    if (outcome.result === 'success')
+        return outcome.tracked.find((t) => t.job === outcome.lastFinished);
+    return outcome.tracked.find((t) => t.finishedAtPoll === undefined) ?? outcome.tracked[0];
+}
+/** The first line: status mark, status, job type, resource, duration; the count when there are several jobs. */
+function verdictLine(outcome, now, inProgress = false) {
+    const t = decidingJob(outcome);
+    const job = t?.job;
+    const last = job?.status ? ` (last ${escapeText(job.status)})` : '';
+    const status = inProgress || outcome.result === 'success' || outcome.result === 'failure'
+        ? escapeText(job?.status ?? outcome.result.toUpperCase())
+        : outcome.result === 'timeout'
+            ? `TIMED OUT${last}`
+            : outcome.result === 'cancelled'
+                ? `CANCELLED${last}`
+                : 'ERROR';
+    const mark = inProgress ? (MARK[job?.status ?? ''] ?? '⏳') : RESULT_MARK[outcome.result];
+    const parts = [`${mark ?? ''} ${status}`];
+    if (job) {
+        parts.push(escapeText(job.job_type) || 'job');
+        if (job.resource_id)
+            parts.push(`${escapeText(resourceType(job))} ${escapeText(job.resource_id)}`);
+        parts.push(jobDuration(job, now) || formatDuration(outcome.elapsedMs));
+    }
+    else if (t?.jobId) {
+        parts.push(`job ${escapeText(t.jobId)}`, formatDuration(outcome.elapsedMs));
+    }
+    const n = outcome.tracked.length;
+    if (n > 1) {
+        const failed = outcome.tracked.filter((x) => FAILED.has(x.job?.status ?? '')).length;
+        const done = outcome.tracked.filter((x) => x.finishedAtPoll !== undefined).length;
+        parts.push(failed ? `${failed} of ${n} jobs failed` : `${done} of ${n} jobs done`);
+    }
+    return parts.join(' · ');
+}
+function jobSection(t, ctx) {
+    const { failOn, now } = ctx;
     const job = t.job;
     if (!job) {
         return [
-            `### ❔ Job \`${escapeText(t.jobId ?? 'not found')}\``,
+            `### ❔ Job ${escapeText(t.jobId ?? '(none found)')}`,
             '',
             'Not listed by the API during the wait.',
             '',
@@ -75643,14 +76022,18 @@ function jobSection(t, failOn, now) {
     }
     const highlight = failOn.includes(job.status ?? '');
     const err = jobError(job);
+    const link = consoleUrl(job, ctx.region, ctx.endpoint);
+    const resource = job.resource_id
+        ? `${escapeText(resourceType(job))} ${escapeText(job.resource_id)}${link ? ` ([console](${link}))` : ''}`
+        : '–';
     const lines = [
         `### ${statusCell(job.status)}${highlight ? ' (fails the step)' : ''}: ${escapeText(job.job_type) || 'job'} ${escapeText(job.job_id)}`,
         '',
-        `Resource ${escapeText(job.resource_id) || '–'} · began ${escapeText(job.begin_time) || '–'} · ended ${escapeText(job.end_time) || '–'} · ${jobDuration(job, now) || 'duration unknown'}`,
+        `${resource} · began ${escapeText(job.begin_time) || '–'} · ended ${escapeText(job.end_time) || '–'} · ${jobDuration(job, now) || 'duration unknown'}`,
         '',
     ];
     if (err.code || err.msg)
-        lines.push(`**Error:** ${errorCell(err.code, err.msg)}`, '');
+        lines.push(`> [!CAUTION]`, `> **${errorCell(err.code, err.msg)}**`, '');
     const subs = [...(job.sub_jobs ?? [])].sort(subJobOrder);
     if (subs.length > 0) {
         lines.push('| Status | Sub-job | Entities | Begin | End | Duration | Error |', '| --- | --- | --- | --- | --- | --- | --- |');
@@ -75664,51 +76047,56 @@ function jobSection(t, failOn, now) {
                 jobDuration(s, now),
                 errorCell(s.error_code, s.error_msg),
             ];
-            lines.push(`| ${FAILED.has(s.status ?? '') ? row.map((c) => (c ? `**${c}**` : c)).join(' | ') : row.join(' | ')} |`);
+            const failed = FAILED.has(s.status ?? '');
+            lines.push(`| ${(failed ? row.map((c) => (c ? `**${c}**` : c)) : row).join(' | ')} |`);
         }
-        lines.push('');
+        lines.push('', ...timeline(job, now), '');
     }
     return lines;
 }
-/** The job summary: verdict, then one section per job, failures first; cut with a note before the limit. */
+/** Failed jobs first, the others in the order asked for. */
+function sectionOrder(jobs, failOn) {
+    const fails = (t) => (failOn.includes(t.job?.status ?? '') ? 0 : 1);
+    return [...jobs].sort((a, b) => fails(a) - fails(b));
+}
+/** The summary markdown: verdict, headline, one section per job; cut with a note before `limitBytes`. */
 function renderSummary(ctx) {
-    const { outcome, failOn, now } = ctx;
+    const { outcome } = ctx;
     const limit = ctx.limitBytes ?? SUMMARY_LIMIT_BYTES;
-    const head = [
-        `## ${RESULT_MARK[outcome.result] ?? ''} ELB job wait: ${outcome.result}`,
-        '',
-        escapeText(ctx.headline),
-        '',
-    ];
-    const jobs = [...outcome.tracked].sort((a, b) => {
-        const fa = failOn.includes(a.job?.status ?? '') ? 0 : 1;
-        const fb = failOn.includes(b.job?.status ?? '') ? 0 : 1;
-        return fa - fb;
-    });
-    const note = (shown) => `> [!NOTE]\n> Summary cut to stay under GitHub's 1 MiB limit: ${shown} of ${jobs.length} jobs shown, the rest is cut. The \`jobs\` output has everything.\n`;
-    let out = `${head.join('\n')}\n`;
-    let bytes = Buffer.byteLength(out);
-    const reserve = Buffer.byteLength(note(jobs.length)) + 64;
+    const jobs = sectionOrder(outcome.tracked, ctx.failOn);
+    const note = (shown) => `> [!NOTE]\n> Summary cut to stay under GitHub's size limit: ${shown} of ${jobs.length} jobs shown. The \`jobs\` output has everything.\n`;
+    let out = `## ${verdictLine(outcome, ctx.now, ctx.inProgress)}\n\n${escapeText(ctx.headline)}\n\n`;
+    const reserve = Buffer.byteLength(note(jobs.length)) + 16;
     for (let i = 0; i < jobs.length; i++) {
-        const section = jobSection(jobs[i], failOn, now);
-        let text = `${section.join('\n')}\n`;
-        const size = Buffer.byteLength(text);
-        if (bytes + size + reserve > limit) {
-            // Keep as many whole lines of this section as fit, then say what was cut.
-            let partial = '';
-            for (const line of section) {
-                if (bytes + Buffer.byteLength(partial) + Buffer.byteLength(line) + 1 + reserve > limit)
-                    break;
-                partial += `${line}\n`;
-            }
-            text = partial;
-            return `${out + text}\n${note(i + (partial ? 1 : 0))}`;
+        const section = jobSection(jobs[i], ctx);
+        const text = `${section.join('\n')}\n`;
+        if (Buffer.byteLength(out) + Buffer.byteLength(text) + reserve <= limit) {
+            out += text;
+            continue;
         }
-        out += text;
-        bytes += size;
+        // Keep the whole lines of this section that fit, closing a code block left open, then say what was cut.
+        let partial = '';
+        let fenced = false;
+        for (const line of section) {
+            const next = `${partial}${line}\n`;
+            if (Buffer.byteLength(out) + Buffer.byteLength(next) + reserve + 4 > limit)
+                break;
+            partial = next;
+            if (line.startsWith('```'))
+                fenced = !fenced;
+        }
+        if (fenced)
+            partial += '```\n';
+        return `${out}${partial}\n${note(i + (partial ? 1 : 0))}`;
     }
     return out;
 }
+
+;// CONCATENATED MODULE: ./src/report.ts
+/** The verdict of a wait in words: the headline, the error with its hint, the outputs. */
+
+
+
 /** The verdict in one line: used for the error, the log and the summary. */
 function headline(outcome, timeoutMs) {
     const waited = formatDuration(outcome.elapsedMs);
@@ -75796,21 +76184,12 @@ function outputs(outcome) {
         elapsed_seconds: String(Math.round(outcome.elapsedMs / 1000)),
     };
 }
-/** One log line for a status change: `[3m 5s] UPGRADE job X: RUNNING -> COMPLETE`. */
-function changeLine(change) {
-    const at = `[${formatDuration(change.elapsedMs)}]`;
-    const arrow = change.from ? `${change.from} -> ${change.to || '(none)'}` : change.to || '(no status)';
-    if (change.subJob) {
-        const s = change.subJob;
-        return `${at}   ${s.job_type ?? 'sub-job'} ${s.job_id ?? ''}: ${arrow}${s.error_code ? ` (${s.error_code}${s.error_msg ? `: ${s.error_msg}` : ''})` : ''}`;
-    }
-    const err = change.job.error_code
-        ? ` (${change.job.error_code}${change.job.error_msg ? `: ${change.job.error_msg}` : ''})`
-        : '';
-    return `${at} ${change.job.job_type ?? 'job'} ${change.jobId}: ${arrow}${err}`;
-}
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
 
 
 
@@ -75830,6 +76209,9 @@ const realClock = {
     },
 };
 const USER_AGENT = 'huaweicloud-elb-job-wait';
+/** Completing the check run may take this long; less when cancelled, so the step still ends within 5 s. */
+const COMPLETE_CHECK_MS = 10_000;
+const CANCELLED_CHECK_MS = 2_500;
 /** Replaces every secret value in a text with `***`. */
 function redactor(secrets) {
     return (text) => {
@@ -75905,6 +76287,7 @@ async function run(io, deps = {}) {
     let config;
     let outcome;
     let ownDispatcher;
+    let checkRun;
     try {
         config = parseInputs(io, { setSecret, warning: io.warning });
         if (!deps.dispatcher) {
@@ -75916,9 +76299,6 @@ async function run(io, deps = {}) {
             });
         }
         const dispatcher = deps.dispatcher ?? ownDispatcher;
-        if (config.checkName) {
-            io.warning(`check_name is set, but this version does not publish check runs yet; the job summary has the report`);
-        }
         const deadline = started + config.timeoutMs;
         const common = {
             authorizer: plainAuthorizer,
@@ -75945,6 +76325,24 @@ async function run(io, deps = {}) {
         io.info(config.timeoutMs === 0
             ? `Checking ${what} once`
             : `Waiting for ${what} (timeout ${formatDuration(config.timeoutMs)}, polls every ${formatDuration(config.pollIntervalMs)} to ${formatDuration(config.maxPollIntervalMs)})`);
+        if (config.checkName)
+            checkRun = await startCheckRun(config, io, `Waiting for ${what}`);
+        const progress = new ProgressLog(io);
+        const cfg = config;
+        const showProgress = (tracked, elapsedMs) => {
+            const now = clock.now();
+            const current = { result: 'success', tracked, elapsedMs, polls: 0 };
+            const text = renderSummary({
+                ...summaryPlace(cfg),
+                outcome: current,
+                failOn: cfg.failOn,
+                now,
+                headline: `Still waiting after ${formatDuration(elapsedMs)}`,
+                inProgress: true,
+                limitBytes: CHECK_SUMMARY_LIMIT,
+            });
+            checkRun?.update(redact(verdictLine(current, now, true)), redact(text));
+        };
         outcome = await waitForJobs({
             jobIds: config.jobIds,
             resourceId: config.resourceId,
@@ -75962,7 +76360,12 @@ async function run(io, deps = {}) {
             events: {
                 jobFound: (job) => io.info(`Found ${job.job_type ?? 'job'} job ${job.job_id} (began ${job.begin_time || 'unknown'})`),
                 notListed: (what) => io.notice(`${what.startsWith('resource') ? `No matching job for ${what}` : `Job ${what} is not listed`} yet; polling again until the timeout`),
-                statusChange: (change) => io.info(changeLine(change)),
+                pollDone: ({ changes, elapsedMs, tracked }) => {
+                    progress.changes(changes, elapsedMs);
+                    if (changes.length > 0)
+                        showProgress(tracked, elapsedMs);
+                },
+                polled: ({ pending, elapsedMs, nextDelayMs }) => progress.heartbeat(pending, elapsedMs, nextDelayMs),
                 unknownStatus: (status, jobId) => io.warning(`Job ${jobId} reports status ${status}, unknown to this action: treated as in progress until the timeout`),
                 pollFailed: (error) => io.warning(`Poll failed, will poll again: ${redact(error.message)}`),
             },
@@ -75981,26 +76384,64 @@ async function run(io, deps = {}) {
     finally {
         await ownDispatcher?.close().catch(() => undefined);
     }
-    return finish(io, config, outcome, clock, redact);
+    return finish(io, config, outcome, clock, redact, checkRun);
 }
-async function finish(io, config, outcome, clock, redact) {
+/** Where the jobs live, for the summary's console links. */
+function summaryPlace(config) {
+    return { region: config.region, endpoint: config.endpoint };
+}
+/** Reads the event payload the runner left in GITHUB_EVENT_PATH (a pull request's head SHA is there). */
+function eventPayload(env) {
+    try {
+        return env.GITHUB_EVENT_PATH ? JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8')) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function startCheckRun(config, io, waiting) {
+    if (!config.githubToken) {
+        io.warning('check_name is set but github_token is empty: no check run (the job summary has the report)');
+        return undefined;
+    }
+    const checkRun = new CheckRun({
+        name: config.checkName,
+        token: config.githubToken,
+        env: io.env,
+        payload: eventPayload(io.env),
+        warning: io.warning,
+        debug: io.debug,
+    });
+    await checkRun.start(waiting, `${waiting}.`);
+    return checkRun;
+}
+async function finish(io, config, outcome, clock, redact, checkRun) {
     const line = redact(headline(outcome, config?.timeoutMs ?? 0));
     for (const [name, value] of Object.entries(outputs(outcome)))
         io.setOutput(name, redact(value));
+    const now = clock.now();
+    const render = (limitBytes) => redact(renderSummary({
+        ...(config ? summaryPlace(config) : {}),
+        outcome,
+        failOn: config?.failOn ?? [],
+        now,
+        headline: line,
+        limitBytes,
+    }));
+    const markdown = render();
     if (config?.summary !== false) {
-        const markdown = renderSummary({
-            outcome,
-            failOn: config?.failOn ?? [],
-            now: clock.now(),
-            headline: line,
-        });
         try {
-            await io.writeSummary(redact(markdown));
+            await io.writeSummary(markdown);
         }
         catch (error) {
             io.warning(`Could not write the job summary: ${error.message}`);
         }
     }
+    // The check run shows the job summary's text; cut properly when it is over the check run's limit.
+    const checkText = checkRun && Buffer.byteLength(markdown) > CHECK_SUMMARY_LIMIT
+        ? render(CHECK_SUMMARY_LIMIT - 1_000)
+        : markdown;
+    await checkRun?.complete(outcome.result, redact(verdictLine(outcome, now)), checkText, outcome.result === 'cancelled' ? CANCELLED_CHECK_MS : COMPLETE_CHECK_MS);
     if (outcome.result === 'success')
         io.info(line);
     else
@@ -76022,6 +76463,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -76221,6 +76669,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 3193:
 /***/ ((module) => {
 
@@ -76242,13 +76697,14 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 3218:
+/***/ 6257:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ debug),
+  N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
   V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
@@ -76257,14 +76713,15 @@ __nccwpck_require__.d(__webpack_exports__, {
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ setSecret),
+  Oh: () => (/* binding */ startGroup),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -76339,7 +76796,7 @@ function toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -76395,8 +76852,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -76410,10 +76867,10 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -76429,7 +76886,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -77394,7 +77851,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -77417,7 +77874,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -77513,7 +77970,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -77717,7 +78174,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -77744,7 +78201,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -78237,13 +78694,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -78534,7 +78991,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -78873,8 +79330,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -79055,7 +79512,7 @@ function setOutput(name, value) {
     if (filePath) {
         return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
@@ -79123,7 +79580,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -79133,13 +79590,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -79235,7 +79692,7 @@ function getIDToken(aud) {
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -79247,6 +79704,9 @@ function getIDToken(aud) {
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -79363,6 +79823,28 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -79386,6 +79868,69 @@ function getIDToken(aud) {
 /******/ 		if (!module.children) module.children = [];
 /******/ 		return module;
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

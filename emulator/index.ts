@@ -2,6 +2,7 @@
 export * from './auth.ts';
 export * from './clock.ts';
 export * from './fixtures.ts';
+export * from './github.ts';
 export * from './iam.ts';
 export * from './jobs.ts';
 export * from './server.ts';

@@ -25,6 +25,8 @@ await run(
     setOutput: (name, value) => core.setOutput(name, value),
     debug: (message) => core.debug(message),
     info: (message) => core.info(message),
+    startGroup: (name) => core.startGroup(name),
+    endGroup: () => core.endGroup(),
     notice: (message) => core.notice(message),
     warning: (message) => core.warning(message),
     setFailed: (message) => core.setFailed(message),

@@ -1,14 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { type Authorizer, akskAuthorizer, plainAuthorizer, tokenAuthorizer } from './auth.ts';
+import { CHECK_SUMMARY_LIMIT, CheckRun } from './check-run.ts';
 import { formatDuration } from './duration.ts';
 import { ElbClient } from './elb-client.ts';
 import { ApiError, explain, HttpClient, type HttpClientOptions, ResponseFormatError } from './http.ts';
 import { InputError, parseInputs } from './inputs.ts';
 import { oidcAuthorizer } from './oidc.ts';
-import { changeLine, headline, outputs, renderSummary } from './report.ts';
+import { ProgressLog } from './progress-log.ts';
+import { headline, outputs } from './report.ts';
+import { renderSummary, verdictLine } from './summary.ts';
 import type { Clock, Config, Result } from './types.ts';
-import { type WaitOutcome, waitForJobs } from './waiter.ts';
+import { type TrackedJob, type WaitOutcome, waitForJobs } from './waiter.ts';
 
 /** What the action needs from its host: `@actions/core` in production, plain objects in tests. */
 export interface ActionIO {
@@ -18,6 +22,8 @@ export interface ActionIO {
   setOutput(name: string, value: string): void;
   debug(message: string): void;
   info(message: string): void;
+  startGroup(name: string): void;
+  endGroup(): void;
   notice(message: string): void;
   warning(message: string): void;
   setFailed(message: string): void;
@@ -43,6 +49,9 @@ export const realClock: Clock = {
 };
 
 const USER_AGENT = 'huaweicloud-elb-job-wait';
+/** Completing the check run may take this long; less when cancelled, so the step still ends within 5 s. */
+const COMPLETE_CHECK_MS = 10_000;
+const CANCELLED_CHECK_MS = 2_500;
 
 /** Replaces every secret value in a text with `***`. */
 export function redactor(secrets: readonly string[]): (text: string) => string {
@@ -138,6 +147,7 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
   let config: Config | undefined;
   let outcome: WaitOutcome | undefined;
   let ownDispatcher: Dispatcher | undefined;
+  let checkRun: CheckRun | undefined;
 
   try {
     config = parseInputs(io, { setSecret, warning: io.warning });
@@ -150,11 +160,6 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
       });
     }
     const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);
-    if (config.checkName) {
-      io.warning(
-        `check_name is set, but this version does not publish check runs yet; the job summary has the report`,
-      );
-    }
     const deadline = started + config.timeoutMs;
     const common: Omit<HttpClientOptions, 'endpoint'> = {
       authorizer: plainAuthorizer,
@@ -192,6 +197,23 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
         ? `Checking ${what} once`
         : `Waiting for ${what} (timeout ${formatDuration(config.timeoutMs)}, polls every ${formatDuration(config.pollIntervalMs)} to ${formatDuration(config.maxPollIntervalMs)})`,
     );
+    if (config.checkName) checkRun = await startCheckRun(config, io, `Waiting for ${what}`);
+    const progress = new ProgressLog(io);
+    const cfg = config;
+    const showProgress = (tracked: TrackedJob[], elapsedMs: number) => {
+      const now = clock.now();
+      const current: WaitOutcome = { result: 'success', tracked, elapsedMs, polls: 0 };
+      const text = renderSummary({
+        ...summaryPlace(cfg),
+        outcome: current,
+        failOn: cfg.failOn,
+        now,
+        headline: `Still waiting after ${formatDuration(elapsedMs)}`,
+        inProgress: true,
+        limitBytes: CHECK_SUMMARY_LIMIT,
+      });
+      checkRun?.update(redact(verdictLine(current, now, true)), redact(text));
+    };
     outcome = await waitForJobs(
       {
         jobIds: config.jobIds,
@@ -217,7 +239,12 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
             io.notice(
               `${what.startsWith('resource') ? `No matching job for ${what}` : `Job ${what} is not listed`} yet; polling again until the timeout`,
             ),
-          statusChange: (change) => io.info(changeLine(change)),
+          pollDone: ({ changes, elapsedMs, tracked }) => {
+            progress.changes(changes, elapsedMs);
+            if (changes.length > 0) showProgress(tracked, elapsedMs);
+          },
+          polled: ({ pending, elapsedMs, nextDelayMs }) =>
+            progress.heartbeat(pending, elapsedMs, nextDelayMs),
           unknownStatus: (status, jobId) =>
             io.warning(
               `Job ${jobId} reports status ${status}, unknown to this action: treated as in progress until the timeout`,
@@ -239,7 +266,38 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
     await ownDispatcher?.close().catch(() => undefined);
   }
 
-  return finish(io, config, outcome, clock, redact);
+  return finish(io, config, outcome, clock, redact, checkRun);
+}
+
+/** Where the jobs live, for the summary's console links. */
+function summaryPlace(config: Config): { region?: string; endpoint?: string } {
+  return { region: config.region, endpoint: config.endpoint };
+}
+
+/** Reads the event payload the runner left in GITHUB_EVENT_PATH (a pull request's head SHA is there). */
+function eventPayload(env: ActionIO['env']): unknown {
+  try {
+    return env.GITHUB_EVENT_PATH ? JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startCheckRun(config: Config, io: ActionIO, waiting: string): Promise<CheckRun | undefined> {
+  if (!config.githubToken) {
+    io.warning('check_name is set but github_token is empty: no check run (the job summary has the report)');
+    return undefined;
+  }
+  const checkRun = new CheckRun({
+    name: config.checkName as string,
+    token: config.githubToken,
+    env: io.env,
+    payload: eventPayload(io.env),
+    warning: io.warning,
+    debug: io.debug,
+  });
+  await checkRun.start(waiting, `${waiting}.`);
+  return checkRun;
 }
 
 async function finish(
@@ -248,22 +306,41 @@ async function finish(
   outcome: WaitOutcome,
   clock: Clock,
   redact: (t: string) => string,
+  checkRun: CheckRun | undefined,
 ): Promise<Result> {
   const line = redact(headline(outcome, config?.timeoutMs ?? 0));
   for (const [name, value] of Object.entries(outputs(outcome))) io.setOutput(name, redact(value));
+  const now = clock.now();
+  const render = (limitBytes?: number) =>
+    redact(
+      renderSummary({
+        ...(config ? summaryPlace(config) : {}),
+        outcome,
+        failOn: config?.failOn ?? [],
+        now,
+        headline: line,
+        limitBytes,
+      }),
+    );
+  const markdown = render();
   if (config?.summary !== false) {
-    const markdown = renderSummary({
-      outcome,
-      failOn: config?.failOn ?? [],
-      now: clock.now(),
-      headline: line,
-    });
     try {
-      await io.writeSummary(redact(markdown));
+      await io.writeSummary(markdown);
     } catch (error) {
       io.warning(`Could not write the job summary: ${(error as Error).message}`);
     }
   }
+  // The check run shows the job summary's text; cut properly when it is over the check run's limit.
+  const checkText =
+    checkRun && Buffer.byteLength(markdown) > CHECK_SUMMARY_LIMIT
+      ? render(CHECK_SUMMARY_LIMIT - 1_000)
+      : markdown;
+  await checkRun?.complete(
+    outcome.result,
+    redact(verdictLine(outcome, now)),
+    checkText,
+    outcome.result === 'cancelled' ? CANCELLED_CHECK_MS : COMPLETE_CHECK_MS,
+  );
   if (outcome.result === 'success') io.info(line);
   else io.setFailed(line);
   return outcome.result;

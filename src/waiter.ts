@@ -46,7 +46,9 @@ export interface WaiterEvents {
   unknownStatus?(status: string, jobId: string): void;
   /** A poll failed with an error worth retrying; the wait goes on. */
   pollFailed?(error: Error): void;
-  /** After each poll: how long until the next one. */
+  /** After every poll, the last included: the status changes it saw, in order. */
+  pollDone?(info: { poll: number; changes: StatusChange[]; elapsedMs: number; tracked: TrackedJob[] }): void;
+  /** After each poll that is followed by another: how long until the next one. */
   polled?(info: { poll: number; nextDelayMs: number; elapsedMs: number; pending: TrackedJob[] }): void;
 }
 
@@ -119,6 +121,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   let lastPollError: Error | undefined;
   let delay = req.pollIntervalMs;
   let polls = 0;
+  let batch: StatusChange[] = [];
 
   const outcome = (result: Result, error?: Error): WaitOutcome => ({
     result,
@@ -145,7 +148,9 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
         unknownSeen.add(to);
         events.unknownStatus?.(to, jobId);
       }
-      events.statusChange?.({ jobId, subJob, from, to, job, elapsedMs: clock.now() - start });
+      const change = { jobId, subJob, from, to, job, elapsedMs: clock.now() - start };
+      batch.push(change);
+      events.statusChange?.(change);
     };
     note(jobId, job.status);
     (job.sub_jobs ?? []).forEach((sub, i) => {
@@ -202,6 +207,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     if (signal?.aborted) return outcome('cancelled');
     polls++;
     let changed = false;
+    batch = [];
     try {
       changed = await poll();
       lastPollError = undefined;
@@ -210,6 +216,8 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       if (!isRetryable(error)) return outcome('error', error as Error);
       lastPollError = error as Error;
       events.pollFailed?.(lastPollError);
+    } finally {
+      events.pollDone?.({ poll: polls, changes: batch, elapsedMs: clock.now() - start, tracked });
     }
     if (failing && req.failFast) return outcome('failure');
     if (tracked.every((t) => t.finishedAtPoll !== undefined)) return outcome(failing ? 'failure' : 'success');

@@ -1,0 +1,137 @@
+/**
+ * The check run, end to end: the bundled action against the ELB emulator and a stand-in of GitHub's REST API that
+ * records every check-run call.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GITHUB_TOKEN_STANDIN } from '../emulator/action-runner.ts';
+import { GitHubStandIn, upgradeJob } from '../emulator/index.ts';
+import { auditSecrets, useEmulator, warnings } from './helpers/e2e.ts';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const PR_HEAD = 'feedfacefeedfacefeedfacefeedfacefeedface';
+
+describe('check run', () => {
+  const e2e = useEmulator();
+  let github: GitHubStandIn;
+  let apiUrl: string;
+  let dir: string;
+  beforeEach(async () => {
+    github = new GitHubStandIn({ token: GITHUB_TOKEN_STANDIN });
+    apiUrl = await github.start();
+    dir = mkdtempSync(join(tmpdir(), 'event-'));
+  });
+  afterEach(async () => {
+    await github.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const withChecks = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+    e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env });
+
+  it('is created in progress on GITHUB_SHA, updated on status changes only, and completed with the summary', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 1_200, outcome: 'COMPLETE' }));
+    const r = await withChecks({ job_id: id, max_poll_interval: '100ms' });
+    expect(r.code).toBe(0);
+    expect(warnings(r)).toEqual([]);
+
+    const [create, ...rest] = github.calls;
+    expect(create).toMatchObject({
+      method: 'POST',
+      path: '/repos/example/app/check-runs',
+      status: 201,
+      body: {
+        name: 'ELB upgrade',
+        head_sha: SHA,
+        status: 'in_progress',
+        output: { title: `Waiting for job ${id}` },
+      },
+    });
+    const updates = rest.slice(0, -1);
+    const complete = rest.at(-1);
+    // Polls every 100 ms for about 1.2 s: one update per poll that saw a change, not one per poll.
+    const polls = e2e.emulator.requests.length;
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    expect(updates.length).toBeLessThan(polls);
+    for (const u of updates) {
+      expect(u).toMatchObject({ method: 'PATCH', path: '/repos/example/app/check-runs/1', status: 200 });
+      expect(u.body).toMatchObject({
+        status: 'in_progress',
+        output: { title: expect.stringMatching(/UPGRADE/) },
+      });
+    }
+    expect(complete?.body).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: expect.stringMatching(/^✅ COMPLETE · UPGRADE · loadbalancer /) },
+    });
+    const run = github.runs.get(1);
+    expect(run?.output.summary?.trim()).toBe(r.summary.trim());
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'success', head_sha: SHA });
+  });
+
+  it.each([
+    ['FAIL', {}, 'failure'],
+    ['timeout', { timeout: '1s' }, 'timed_out'],
+  ] as const)('completes with the right conclusion: %s', async (kind, inputs, conclusion) => {
+    const id = e2e.add(
+      upgradeJob({
+        durationMs: kind === 'FAIL' ? 300 : 60_000,
+        outcome: kind === 'FAIL' ? 'FAIL' : 'COMPLETE',
+      }),
+    );
+    const r = await withChecks({ job_id: id, ...inputs });
+    expect(r.code).toBe(1);
+    expect(github.runs.get(1)).toMatchObject({ status: 'completed', conclusion });
+  });
+
+  it('uses the pull request head SHA for pull_request events', async () => {
+    const event = join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { sha: PR_HEAD } } }));
+    const id = e2e.add(upgradeJob({ durationMs: 200, outcome: 'COMPLETE' }));
+    const r = await withChecks(
+      { job_id: id },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event },
+    );
+    expect(r.code).toBe(0);
+    expect(github.calls[0]?.body).toMatchObject({ head_sha: PR_HEAD });
+  });
+
+  it('without checks: write, warns once how to fix it and still passes', async () => {
+    github.deny = 'all';
+    const id = e2e.add(upgradeJob({ durationMs: 800, outcome: 'COMPLETE' }));
+    const r = await withChecks({ job_id: id });
+    expect(r.code).toBe(0);
+    expect(r.outputs.result).toBe('success');
+    const w = warnings(r);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toContain(
+      "Could not create check run 'ELB upgrade' (HTTP 403: Resource not accessible by integration",
+    );
+    expect(w[0]).toContain('permissions: checks: write');
+    expect(github.calls).toHaveLength(1);
+    expect(r.summary).toContain('✅ COMPLETE');
+  });
+
+  it('a run whose updates are refused is left alone after one warning', async () => {
+    github.deny = 'update';
+    const id = e2e.add(upgradeJob({ durationMs: 1_000, outcome: 'COMPLETE' }));
+    const r = await withChecks({ job_id: id, max_poll_interval: '100ms' });
+    expect(r.code).toBe(0);
+    expect(warnings(r)).toEqual([
+      expect.stringContaining("Could not update check run 'ELB upgrade' (HTTP 403"),
+    ]);
+    expect(github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
+  });
+
+  it('is not touched without check_name', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 200, outcome: 'COMPLETE' }));
+    const r = await e2e.run({ job_id: id }, { GITHUB_API_URL: apiUrl });
+    expect(r.code).toBe(0);
+    expect(github.calls).toHaveLength(0);
+  });
+});
+
+auditSecrets();

@@ -1,0 +1,296 @@
+/**
+ * The job summary (and the check run's text): a verdict readable in a second, then per job its facts, its sub-jobs
+ * (failed first, with their errors) and a timeline of them as text bars. API text is escaped; the whole stays under
+ * GitHub's 1 MiB limit, cut with a note when it must be.
+ */
+import { formatDuration } from './duration.ts';
+import type { MainJob, SubJob } from './types.ts';
+import { apiTime, type TrackedJob, type WaitOutcome } from './waiter.ts';
+
+/** The runner drops a step summary over 1 MiB whole; stay well under it. */
+export const SUMMARY_LIMIT_BYTES = 1_000_000;
+/** Width of the timeline bars, in characters. */
+export const TIMELINE_WIDTH = 40;
+
+const FAILED = new Set(['FAIL', 'ROLLBACK_FAIL']);
+
+const MARK: Record<string, string> = {
+  SUCCESS: '✅',
+  COMPLETE: '✅',
+  FAIL: '❌',
+  ROLLBACK_FAIL: '❌',
+  CANCEL: '🚫',
+  INIT: '⏳',
+  RUNNING: '🔄',
+  ROLLBACKING: '↩️',
+};
+
+const RESULT_MARK: Record<string, string> = {
+  success: '✅',
+  failure: '❌',
+  timeout: '⏱️',
+  cancelled: '🚫',
+  error: '⚠️',
+};
+
+/** Escapes API text for Markdown/HTML: no tags, no table breaks, no links or code spans. */
+export function escapeText(value: string | undefined): string {
+  return (value ?? '').replace(/[&<>"'|`[\]\\*]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n|\r/g, ' ');
+}
+
+/** Text safe inside a code block: printable, no backticks, one line. */
+function plain(value: string | undefined): string {
+  return (value ?? '').replace(/[^\x20-\x7e]|`/g, '?');
+}
+
+function timeOf(text: string | undefined): number | undefined {
+  const t = apiTime(text);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Duration between begin and end; `now` stands in for a missing end (still running). */
+export function jobDuration(job: { begin_time?: string; end_time?: string }, now: number): string {
+  const begin = timeOf(job.begin_time);
+  if (begin === undefined) return '';
+  const end = timeOf(job.end_time);
+  return end === undefined
+    ? `${formatDuration(Math.max(0, now - begin))} so far`
+    : formatDuration(Math.max(0, end - begin));
+}
+
+/** The error code and message of a job, else of its first failed sub-job. */
+export function jobError(job: MainJob): { code: string; msg: string } {
+  if (job.error_code || job.error_msg) return { code: job.error_code ?? '', msg: job.error_msg ?? '' };
+  const sub = (job.sub_jobs ?? []).find((s) => FAILED.has(s.status ?? '') && (s.error_code || s.error_msg));
+  return { code: sub?.error_code ?? '', msg: sub?.error_msg ?? '' };
+}
+
+/** What the job's resource is, from its sub-jobs' entities or its type. */
+export function resourceType(job: MainJob): string {
+  for (const sub of job.sub_jobs ?? []) {
+    const entity = (sub.entities ?? []).find((e) => e.resource_id === job.resource_id && e.resource_type);
+    if (entity?.resource_type) return entity.resource_type;
+  }
+  if (/listener/i.test(job.job_type ?? '')) return 'listener';
+  if (/upgrade|loadbalancer/i.test(job.job_type ?? '')) return 'loadbalancer';
+  return 'resource';
+}
+
+/**
+ * The load balancer's page in Huawei Cloud's console, for the public cloud's endpoints only (other clouds have
+ * consoles of their own that this action cannot know).
+ */
+export function consoleUrl(
+  job: MainJob,
+  region: string | undefined,
+  endpoint: string | undefined,
+): string | undefined {
+  if (!region || !job.resource_id || resourceType(job) !== 'loadbalancer') return undefined;
+  if (endpoint && !/(^|\.)myhuaweicloud\.com$/.test(new URL(endpoint).hostname)) return undefined;
+  if (!/^[a-z]{2}-[a-z]+-\d{1,3}$/.test(region) || !/^[A-Za-z0-9-]+$/.test(job.resource_id)) return undefined;
+  return `https://console.huaweicloud.com/vpc/?region=${region}#/elb/detail/basicInfo?ulbId=${job.resource_id}`;
+}
+
+function statusCell(status: string | undefined): string {
+  const s = status || 'UNKNOWN';
+  return `${MARK[s] ?? '❔'} ${escapeText(s)}`;
+}
+
+function entitiesCell(sub: SubJob): string {
+  return (sub.entities ?? [])
+    .map((e) => `${escapeText(e.resource_type || 'resource')} ${escapeText(e.resource_id)}`)
+    .join('<br>');
+}
+
+function errorCell(code: string | undefined, msg: string | undefined): string {
+  return [code, msg]
+    .filter(Boolean)
+    .map((part) => escapeText(part))
+    .join(': ');
+}
+
+/** Failed first, then by begin time. */
+function subJobOrder(a: SubJob, b: SubJob): number {
+  const fa = FAILED.has(a.status ?? '') ? 0 : 1;
+  const fb = FAILED.has(b.status ?? '') ? 0 : 1;
+  const notYet = Number.POSITIVE_INFINITY;
+  return fa - fb || (timeOf(a.begin_time) ?? notYet) - (timeOf(b.begin_time) ?? notYet) || 0;
+}
+
+/**
+ * The sub-jobs in the order they began, each as a bar placed on the job's span: when it started, how long it took.
+ * A sub-job that has not begun has an empty bar.
+ */
+export function timeline(job: MainJob, now: number, width = TIMELINE_WIDTH): string[] {
+  const subs = [...(job.sub_jobs ?? [])].sort(
+    (a, b) =>
+      (timeOf(a.begin_time) ?? Number.POSITIVE_INFINITY) - (timeOf(b.begin_time) ?? Number.POSITIVE_INFINITY),
+  );
+  if (subs.length === 0) return [];
+  const begins = [job, ...subs].map((j) => timeOf(j.begin_time)).filter((t): t is number => t !== undefined);
+  if (begins.length === 0) return [];
+  const start = Math.min(...begins);
+  const ends = [job, ...subs].map((j) =>
+    timeOf(j.begin_time) === undefined ? start : (timeOf(j.end_time) ?? now),
+  );
+  const span = Math.max(1, Math.max(...ends) - start);
+  const nameWidth = Math.max(...subs.map((s) => plain(s.job_type).length), 7);
+  const rows = subs.map((s) => {
+    const b = timeOf(s.begin_time);
+    let bar = ' '.repeat(width);
+    if (b !== undefined) {
+      const e = timeOf(s.end_time) ?? now;
+      const from = Math.min(width - 1, Math.floor(((b - start) / span) * width));
+      const len = Math.max(1, Math.min(width - from, Math.round(((e - b) / span) * width)));
+      const fill = FAILED.has(s.status ?? '') ? '▓' : timeOf(s.end_time) === undefined ? '▒' : '█';
+      bar = ' '.repeat(from) + fill.repeat(len) + ' '.repeat(width - from - len);
+    }
+    const took = b === undefined ? 'not started' : jobDuration(s, now);
+    return `${plain(s.job_type).padEnd(nameWidth)} │${bar}│ ${plain(s.status).padEnd(13)} ${took}`;
+  });
+  return [
+    '```text',
+    ...rows,
+    `${' '.repeat(nameWidth)}  ${formatDuration(span)} from ${plain(new Date(start).toISOString().slice(11, 19))} UTC; █ done ▒ running ▓ failed`,
+    '```',
+  ];
+}
+
+export interface SummaryContext {
+  outcome: WaitOutcome;
+  failOn: readonly string[];
+  /** Wall-clock now, for durations of jobs still running. */
+  now: number;
+  /** The one-line verdict, also used as the error message. */
+  headline: string;
+  region?: string;
+  endpoint?: string;
+  limitBytes?: number;
+  /** While waiting (a check run's updates): the verdict line shows the current status. */
+  inProgress?: boolean;
+}
+
+/** The job that decides the verdict: the failing one, the last to finish, or the first still pending. */
+export function decidingJob(outcome: WaitOutcome): TrackedJob | undefined {
+  if (outcome.tracked.length === 1) return outcome.tracked[0];
+  const failing = outcome.tracked.find((t) => t.job && t.job === outcome.failing);
+  if (failing) return failing;
+  if (outcome.result === 'success') return outcome.tracked.find((t) => t.job === outcome.lastFinished);
+  return outcome.tracked.find((t) => t.finishedAtPoll === undefined) ?? outcome.tracked[0];
+}
+
+/** The first line: status mark, status, job type, resource, duration; the count when there are several jobs. */
+export function verdictLine(outcome: WaitOutcome, now: number, inProgress = false): string {
+  const t = decidingJob(outcome);
+  const job = t?.job;
+  const last = job?.status ? ` (last ${escapeText(job.status)})` : '';
+  const status =
+    inProgress || outcome.result === 'success' || outcome.result === 'failure'
+      ? escapeText(job?.status ?? outcome.result.toUpperCase())
+      : outcome.result === 'timeout'
+        ? `TIMED OUT${last}`
+        : outcome.result === 'cancelled'
+          ? `CANCELLED${last}`
+          : 'ERROR';
+  const mark = inProgress ? (MARK[job?.status ?? ''] ?? '⏳') : RESULT_MARK[outcome.result];
+  const parts = [`${mark ?? ''} ${status}`];
+  if (job) {
+    parts.push(escapeText(job.job_type) || 'job');
+    if (job.resource_id) parts.push(`${escapeText(resourceType(job))} ${escapeText(job.resource_id)}`);
+    parts.push(jobDuration(job, now) || formatDuration(outcome.elapsedMs));
+  } else if (t?.jobId) {
+    parts.push(`job ${escapeText(t.jobId)}`, formatDuration(outcome.elapsedMs));
+  }
+  const n = outcome.tracked.length;
+  if (n > 1) {
+    const failed = outcome.tracked.filter((x) => FAILED.has(x.job?.status ?? '')).length;
+    const done = outcome.tracked.filter((x) => x.finishedAtPoll !== undefined).length;
+    parts.push(failed ? `${failed} of ${n} jobs failed` : `${done} of ${n} jobs done`);
+  }
+  return parts.join(' · ');
+}
+
+function jobSection(t: TrackedJob, ctx: SummaryContext): string[] {
+  const { failOn, now } = ctx;
+  const job = t.job;
+  if (!job) {
+    return [
+      `### ❔ Job ${escapeText(t.jobId ?? '(none found)')}`,
+      '',
+      'Not listed by the API during the wait.',
+      '',
+    ];
+  }
+  const highlight = failOn.includes(job.status ?? '');
+  const err = jobError(job);
+  const link = consoleUrl(job, ctx.region, ctx.endpoint);
+  const resource = job.resource_id
+    ? `${escapeText(resourceType(job))} ${escapeText(job.resource_id)}${link ? ` ([console](${link}))` : ''}`
+    : '–';
+  const lines = [
+    `### ${statusCell(job.status)}${highlight ? ' (fails the step)' : ''}: ${escapeText(job.job_type) || 'job'} ${escapeText(job.job_id)}`,
+    '',
+    `${resource} · began ${escapeText(job.begin_time) || '–'} · ended ${escapeText(job.end_time) || '–'} · ${jobDuration(job, now) || 'duration unknown'}`,
+    '',
+  ];
+  if (err.code || err.msg) lines.push(`> [!CAUTION]`, `> **${errorCell(err.code, err.msg)}**`, '');
+  const subs = [...(job.sub_jobs ?? [])].sort(subJobOrder);
+  if (subs.length > 0) {
+    lines.push(
+      '| Status | Sub-job | Entities | Begin | End | Duration | Error |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const s of subs) {
+      const row = [
+        statusCell(s.status),
+        escapeText(s.job_type),
+        entitiesCell(s),
+        escapeText(s.begin_time),
+        escapeText(s.end_time),
+        jobDuration(s, now),
+        errorCell(s.error_code, s.error_msg),
+      ];
+      const failed = FAILED.has(s.status ?? '');
+      lines.push(`| ${(failed ? row.map((c) => (c ? `**${c}**` : c)) : row).join(' | ')} |`);
+    }
+    lines.push('', ...timeline(job, now), '');
+  }
+  return lines;
+}
+
+/** Failed jobs first, the others in the order asked for. */
+function sectionOrder(jobs: TrackedJob[], failOn: readonly string[]): TrackedJob[] {
+  const fails = (t: TrackedJob) => (failOn.includes(t.job?.status ?? '') ? 0 : 1);
+  return [...jobs].sort((a, b) => fails(a) - fails(b));
+}
+
+/** The summary markdown: verdict, headline, one section per job; cut with a note before `limitBytes`. */
+export function renderSummary(ctx: SummaryContext): string {
+  const { outcome } = ctx;
+  const limit = ctx.limitBytes ?? SUMMARY_LIMIT_BYTES;
+  const jobs = sectionOrder(outcome.tracked, ctx.failOn);
+  const note = (shown: number) =>
+    `> [!NOTE]\n> Summary cut to stay under GitHub's size limit: ${shown} of ${jobs.length} jobs shown. The \`jobs\` output has everything.\n`;
+  let out = `## ${verdictLine(outcome, ctx.now, ctx.inProgress)}\n\n${escapeText(ctx.headline)}\n\n`;
+  const reserve = Buffer.byteLength(note(jobs.length)) + 16;
+  for (let i = 0; i < jobs.length; i++) {
+    const section = jobSection(jobs[i] as TrackedJob, ctx);
+    const text = `${section.join('\n')}\n`;
+    if (Buffer.byteLength(out) + Buffer.byteLength(text) + reserve <= limit) {
+      out += text;
+      continue;
+    }
+    // Keep the whole lines of this section that fit, closing a code block left open, then say what was cut.
+    let partial = '';
+    let fenced = false;
+    for (const line of section) {
+      const next = `${partial}${line}\n`;
+      if (Buffer.byteLength(out) + Buffer.byteLength(next) + reserve + 4 > limit) break;
+      partial = next;
+      if (line.startsWith('```')) fenced = !fenced;
+    }
+    if (fenced) partial += '```\n';
+    return `${out}${partial}\n${note(i + (partial ? 1 : 0))}`;
+  }
+  return out;
+}
