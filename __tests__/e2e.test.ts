@@ -36,7 +36,7 @@ describe('the bundle runs as the runner runs it', () => {
     ).toEqual(['UPGRADE_INIT=SUCCESS', 'UPGRADE_TRAFFIC_SWITCH=SUCCESS', 'UPGRADE_COMPLETE=SUCCESS']);
     expect(Number(r.outputs.elapsed_seconds)).toBeGreaterThanOrEqual(1);
 
-    expect(r.summary.split('\n')[0]).toMatch(/^## ✅ COMPLETE · UPGRADE · loadbalancer \S+ · 1s$/);
+    expect(r.summary.split('\n')[0]).toMatch(/^## ✅ COMPLETE · UPGRADE · loadbalancer \S+ · [12]s$/);
     expect(r.summary).toContain(`### ✅ COMPLETE: UPGRADE ${id}`);
     expect(r.summary).toMatch(/```text\nUPGRADE_INIT +│█+ *│ SUCCESS /);
     expect(r.summary).toMatch(/\| ✅ SUCCESS \| UPGRADE_TRAFFIC_SWITCH \| loadbalancer /);
