@@ -75690,6 +75690,30 @@ function newestMatching(jobs, req) {
     }
     return best;
 }
+/** API format, UTC, whole seconds (rounded down so the job itself is included). */
+function apiBeginTime(ms) {
+    return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
+}
+/**
+ * One ListJobs query that covers every pending job already seen, when there are at least two: from the earliest
+ * begin_time, narrowed to their resource and type when they share one. Undefined when per-job calls are cheaper.
+ */
+function batchQuery(pending) {
+    const seen = pending.filter((t) => Number.isFinite(apiTime(t.job?.begin_time)));
+    if (seen.length < 2)
+        return undefined;
+    const since = Math.min(...seen.map((t) => apiTime(t.job?.begin_time)));
+    const shared = (field) => {
+        const values = new Set(seen.map((t) => t.job?.[field]));
+        const [only] = values;
+        return values.size === 1 && only ? only : undefined;
+    };
+    return {
+        begin_time: apiBeginTime(since),
+        resource_id: shared('resource_id'),
+        job_type: shared('job_type'),
+    };
+}
 /** Polls until every job is terminal, one fails (with fail_fast), the timeout passes, or the signal aborts. */
 async function waitForJobs(req, deps) {
     const { clock, signal, events = {} } = deps;
@@ -75766,9 +75790,27 @@ async function waitForJobs(req, deps) {
             }
             return observe(t, job);
         }
-        for (const t of tracked) {
-            if (t.finishedAtPoll !== undefined)
-                continue;
+        const pending = tracked.filter((t) => t.finishedAtPoll === undefined);
+        // Several jobs already seen: one ListJobs from the earliest begin_time, matched here; per-job calls only for
+        // jobs not seen yet (their begin_time is unknown) or missing from that list.
+        const batch = batchQuery(pending);
+        let single = pending;
+        if (batch) {
+            const jobs = await deps.list(batch, deadline);
+            single = [];
+            for (const t of pending) {
+                const job = jobs.find((j) => j.job_id === t.jobId);
+                if (!job || !t.job) {
+                    single.push(t);
+                    continue;
+                }
+                if (observe(t, job))
+                    changed = true;
+            }
+            if (failing && req.failFast)
+                return changed;
+        }
+        for (const t of single) {
             const jobs = await deps.list({ job_id: t.jobId }, deadline);
             const job = jobs.find((j) => j.job_id === t.jobId);
             if (!job) {
@@ -76104,13 +76146,13 @@ function headline(outcome, timeoutMs) {
     switch (outcome.result) {
         case 'success': {
             const done = outcome.tracked.map((t) => `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId} ${t.job?.status}`);
-            return `${done.join(', ')} after ${waited}`;
+            return `${done.join(', ')}; waited ${waited}`;
         }
         case 'failure': {
             const job = outcome.failing;
             const err = jobError(job);
             const detail = [err.code, err.msg].filter(Boolean).join(': ');
-            return `${job.job_type ?? 'Job'} job ${job.job_id} ended in ${job.status}${detail ? ` (${detail})` : ''} after ${waited}`;
+            return `${job.job_type ?? 'Job'} job ${job.job_id} ended in ${job.status}${detail ? ` (${detail})` : ''}; waited ${waited}`;
         }
         case 'timeout': {
             const pending = outcome.tracked.filter((t) => t.finishedAtPoll === undefined).map(describe);

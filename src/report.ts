@@ -15,13 +15,13 @@ export function headline(outcome: WaitOutcome, timeoutMs: number): string {
       const done = outcome.tracked.map(
         (t) => `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId} ${t.job?.status}`,
       );
-      return `${done.join(', ')} after ${waited}`;
+      return `${done.join(', ')}; waited ${waited}`;
     }
     case 'failure': {
       const job = outcome.failing as MainJob;
       const err = jobError(job);
       const detail = [err.code, err.msg].filter(Boolean).join(': ');
-      return `${job.job_type ?? 'Job'} job ${job.job_id} ended in ${job.status}${detail ? ` (${detail})` : ''} after ${waited}`;
+      return `${job.job_type ?? 'Job'} job ${job.job_id} ended in ${job.status}${detail ? ` (${detail})` : ''}; waited ${waited}`;
     }
     case 'timeout': {
       const pending = outcome.tracked.filter((t) => t.finishedAtPoll === undefined).map(describe);
