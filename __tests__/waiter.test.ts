@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, NetworkError } from '../src/http.ts';
 import type { Clock, ListJobsQuery, MainJob, SubJob } from '../src/types.ts';
-import { newestMatching, type StatusChange, type WaitRequest, waitForJobs } from '../src/waiter.ts';
+import {
+  batchQuery,
+  newestMatching,
+  type StatusChange,
+  type WaitRequest,
+  waitForJobs,
+} from '../src/waiter.ts';
 
 const MIN = 60_000;
 
@@ -362,5 +368,56 @@ describe('newestMatching', () => {
     expect(
       newestMatching(jobs, { resourceId: 'r', jobType: 'UPGRADE', beginTime: '2024-03-23T09:30:00' }),
     ).toBeUndefined();
+  });
+});
+
+describe('several jobs: one ListJobs per poll once their begin times are known', () => {
+  it('asks per job on the first poll, then once from the earliest begin_time, matching locally', async () => {
+    const c = fakeClock();
+    const at = (id: string, begin: string, end: number) =>
+      scripted(
+        id,
+        [
+          [0, 'RUNNING'],
+          [end, 'COMPLETE'],
+        ],
+        { begin_time: begin, resource_id: 'lb-1' },
+      );
+    const { list, calls } = api(c, [
+      at('a', '2024-03-23T08:10:00Z', 50_000),
+      at('b', '2024-03-23T08:05:30.500Z', 100_000),
+      at('c', '2024-03-23T08:15:00Z', 200_000),
+    ]);
+    const out = await waitForJobs({ ...base, jobIds: ['a', 'b', 'c'] }, { clock: c.clock, list });
+    expect(out.result).toBe('success');
+    expect(calls.slice(0, 3)).toEqual([{ job_id: 'a' }, { job_id: 'b' }, { job_id: 'c' }]);
+    const later = calls.slice(3);
+    expect(later.length).toBe(out.polls - 1);
+    // Once only one job is left, asking for it by ID is as cheap.
+    const batched = later.filter((q) => !q.job_id);
+    expect(batched[0]).toEqual({
+      begin_time: '2024-03-23T08:05:30',
+      resource_id: 'lb-1',
+      job_type: 'UPGRADE',
+    });
+    expect(later.filter((q) => q.job_id).every((q) => q.job_id === 'c')).toBe(true);
+  });
+
+  it('batches only jobs already seen, at least two, narrowed to what they share', async () => {
+    expect(
+      batchQuery([{ jobId: 'x' }, { jobId: 'y', job: { job_id: 'y', begin_time: '2024-03-23T08:00:00Z' } }]),
+    ).toBeUndefined();
+    expect(
+      batchQuery([
+        {
+          jobId: 'x',
+          job: { job_id: 'x', begin_time: '2024-03-23T09:00:00Z', resource_id: 'r1', job_type: 'UPGRADE' },
+        },
+        {
+          jobId: 'y',
+          job: { job_id: 'y', begin_time: '2024-03-23T08:00:00', resource_id: 'r2', job_type: 'UPGRADE' },
+        },
+      ]),
+    ).toEqual({ begin_time: '2024-03-23T08:00:00', resource_id: undefined, job_type: 'UPGRADE' });
   });
 });

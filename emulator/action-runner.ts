@@ -139,6 +139,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Called with each chunk of stdout. */
   onStdout?: (chunk: string) => void;
+  /** A command to run Node under, e.g. `['/usr/bin/time', '-f', '%M']`. */
+  wrap?: string[];
 }
 
 export interface RunResult {
@@ -185,7 +187,8 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   try {
     return await new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [options.entry ?? ACTION_ENTRY], {
+      const [command, ...args] = [...(options.wrap ?? []), process.execPath, options.entry ?? ACTION_ENTRY];
+      const child = spawn(command as string, args, {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

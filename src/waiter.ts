@@ -106,6 +106,31 @@ export function newestMatching(
   return best;
 }
 
+/** API format, UTC, whole seconds (rounded down so the job itself is included). */
+export function apiBeginTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
+}
+
+/**
+ * One ListJobs query that covers every pending job already seen, when there are at least two: from the earliest
+ * begin_time, narrowed to their resource and type when they share one. Undefined when per-job calls are cheaper.
+ */
+export function batchQuery(pending: TrackedJob[]): ListJobsQuery | undefined {
+  const seen = pending.filter((t) => Number.isFinite(apiTime(t.job?.begin_time)));
+  if (seen.length < 2) return undefined;
+  const since = Math.min(...seen.map((t) => apiTime(t.job?.begin_time)));
+  const shared = (field: 'resource_id' | 'job_type') => {
+    const values = new Set(seen.map((t) => t.job?.[field]));
+    const [only] = values;
+    return values.size === 1 && only ? only : undefined;
+  };
+  return {
+    begin_time: apiBeginTime(since),
+    resource_id: shared('resource_id'),
+    job_type: shared('job_type'),
+  };
+}
+
 /** Polls until every job is terminal, one fails (with fail_fast), the timeout passes, or the signal aborts. */
 export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<WaitOutcome> {
   const { clock, signal, events = {} } = deps;
@@ -186,8 +211,25 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       }
       return observe(t, job);
     }
-    for (const t of tracked) {
-      if (t.finishedAtPoll !== undefined) continue;
+    const pending = tracked.filter((t) => t.finishedAtPoll === undefined);
+    // Several jobs already seen: one ListJobs from the earliest begin_time, matched here; per-job calls only for
+    // jobs not seen yet (their begin_time is unknown) or missing from that list.
+    const batch = batchQuery(pending);
+    let single = pending;
+    if (batch) {
+      const jobs = await deps.list(batch, deadline);
+      single = [];
+      for (const t of pending) {
+        const job = jobs.find((j) => j.job_id === t.jobId);
+        if (!job || !t.job) {
+          single.push(t);
+          continue;
+        }
+        if (observe(t, job)) changed = true;
+      }
+      if (failing && req.failFast) return changed;
+    }
+    for (const t of single) {
       const jobs = await deps.list({ job_id: t.jobId }, deadline);
       const job = jobs.find((j) => j.job_id === t.jobId);
       if (!job) {
