@@ -1,7 +1,8 @@
-import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Authorizer } from './auth.ts';
 import { withRetry } from './retry.ts';
 import type { Clock } from './types.ts';
+import { request, errors as undiciErrors } from './undici.ts';
 
 /** The API answered with an error status. Carries the API's own error fields. */
 export class ApiError extends Error {
@@ -165,7 +166,6 @@ export class HttpClient {
       headers: extra,
       body,
     });
-    const url = `${this.#base.origin}${wire.pathAndQuery}`;
     const queryText = wire.pathAndQuery.includes('?')
       ? wire.pathAndQuery.slice(wire.pathAndQuery.indexOf('?') + 1)
       : '';
@@ -188,10 +188,11 @@ export class HttpClient {
     let serverDate: string | undefined;
     let responseHeaders: IncomingHttpHeaders;
     try {
-      const res = await request(url, {
-        method,
+      const res = await request(dispatcher, {
+        origin: this.#base.origin,
+        path: wire.pathAndQuery,
+        method: method as Dispatcher.HttpMethod,
         body,
-        dispatcher,
         headers: {
           Accept: 'application/json',
           'User-Agent': this.#opts.userAgent ?? 'elb-job-wait',

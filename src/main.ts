@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Authorizer, akskAuthorizer, plainAuthorizer, tokenAuthorizer } from './auth.ts';
 import { CHECK_SUMMARY_LIMIT, CheckRun } from './check-run.ts';
 import { formatDuration } from './duration.ts';
@@ -12,6 +12,7 @@ import { ProgressLog } from './progress-log.ts';
 import { headline, outputs } from './report.ts';
 import { renderSummary, verdictLine } from './summary.ts';
 import type { Clock, Config, Result } from './types.ts';
+import { Agent, envHttpProxyAgent } from './undici.ts';
 import { type TrackedJob, type WaitOutcome, waitForJobs } from './waiter.ts';
 
 /** What the action needs from its host: `@actions/core` in production, plain objects in tests. */
@@ -153,11 +154,12 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
     config = parseInputs(io, { setSecret, warning: io.warning });
     if (!deps.dispatcher) {
       // One keep-alive dispatcher for every request; it honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
-      ownDispatcher = new EnvHttpProxyAgent({
-        keepAliveTimeout: 60_000,
-        connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
-        ...proxySettings(io.env),
-      });
+      const agent = { keepAliveTimeout: 60_000, connectTimeout: Math.min(config.requestTimeoutMs, 10_000) };
+      const proxy = proxySettings(io.env);
+      ownDispatcher =
+        proxy.httpProxy || proxy.httpsProxy
+          ? await envHttpProxyAgent({ ...agent, ...proxy })
+          : new Agent(agent);
     }
     const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);
     const deadline = started + config.timeoutMs;
