@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { getIDToken } from '@actions/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -9,24 +8,10 @@ import {
   manualClock,
   upgradeJob,
 } from '../emulator/index.ts';
+import { sdkSign } from './helpers/sdk.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A real client: fetch, and the official SDK's AKSKSigner.sign for signed requests.
-
-const require = createRequire(import.meta.url);
-const sdk = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js') as {
-  AKSKSigner: {
-    sign(
-      request: {
-        endpoint: string;
-        method: string;
-        headers: Record<string, string>;
-        queryParams?: Record<string, string>;
-      },
-      credential: { getAk(): string; getSk(): string },
-    ): Record<string, string>;
-  };
-};
 
 const IDP = 'github-actions';
 const REQUEST_TOKEN = 'test-id-token-request-token-0001';
@@ -119,14 +104,15 @@ function signedGet(
   c: { access: string; secret: string; securitytoken: string },
   dateMs: number,
 ): Record<string, string> {
-  const headers = sdk.AKSKSigner.sign(
+  const headers = sdkSign(
     {
       endpoint: `${base}${path}`,
       method: 'GET',
       headers: { 'X-Sdk-Date': sdkDate(dateMs), 'X-Project-Id': P, 'X-Security-Token': c.securitytoken },
       queryParams: query,
     },
-    { getAk: () => c.access, getSk: () => c.secret },
+    c.access,
+    c.secret,
   );
   const { host: _host, ...rest } = headers;
   return rest;

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,24 +22,10 @@ import {
   simpleJob,
   upgradeJob,
 } from '../emulator/index.ts';
+import { sdkSign } from './helpers/sdk.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A tiny client: signs with the official SDK's AKSKSigner.sign and sends with node:http.
-
-const require = createRequire(import.meta.url);
-const sdk = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js') as {
-  AKSKSigner: {
-    sign(
-      request: {
-        endpoint: string;
-        method: string;
-        headers: Record<string, string>;
-        queryParams?: Record<string, string>;
-      },
-      credential: { getAk(): string; getSk(): string },
-    ): Record<string, string>;
-  };
-};
 
 const AK = 'TESTACCESSKEY0000001';
 const SK = 'test-secret-key-0000000000000000000000001';
@@ -118,14 +103,15 @@ function signed(
   query: Record<string, string>,
   o: SignOptions,
 ): Record<string, string> {
-  const headers = sdk.AKSKSigner.sign(
+  const headers = sdkSign(
     {
       endpoint: `${base}${path}`,
       method: 'GET',
       headers: { 'X-Sdk-Date': sdkDate(o.dateMs), 'X-Project-Id': P, ...o.extra },
       queryParams: query,
     },
-    { getAk: () => o.ak ?? AK, getSk: () => o.sk ?? SK },
+    o.ak ?? AK,
+    o.sk ?? SK,
   );
   return { ...headers, ...o.unsigned };
 }
@@ -312,9 +298,10 @@ describe('authentication', () => {
 
   it('rejects an X-Project-Id that is sent but not signed', async () => {
     const { base } = await startEmulator();
-    const headers = sdk.AKSKSigner.sign(
+    const headers = sdkSign(
       { endpoint: `${base}${JOBS}`, method: 'GET', headers: { 'X-Sdk-Date': sdkDate(T0) } },
-      { getAk: () => AK, getSk: () => SK },
+      AK,
+      SK,
     );
     const res = await get(base, JOBS, { ...headers, 'X-Project-Id': P });
     expect(res.status).toBe(401);

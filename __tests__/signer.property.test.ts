@@ -3,31 +3,12 @@
  * plus round-trip properties of the wire form.
  */
 import url from 'node:url';
-import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalQuery, encodePath, formatSdkDate, type SignInput, signRequest } from '../src/signer.ts';
+import { sdkSign } from './helpers/sdk.ts';
 
 const NUM_RUNS = 1000;
-
-type SdkCredential = Parameters<typeof AKSKSigner.sign>[1];
-
-/** Signs with the official SDK and returns its headers (Authorization included). */
-function sdkSign(
-  request: {
-    endpoint: string;
-    method: string;
-    headers: Record<string, string>;
-    queryParams: object;
-    data?: unknown;
-  },
-  accessKey: string,
-  secretKey: string,
-): Record<string, string> {
-  // The SDK only calls getAk()/getSk() while signing.
-  const credential = { getAk: () => accessKey, getSk: () => secretKey } as unknown as SdkCredential;
-  return AKSKSigner.sign(request, credential) as Record<string, string>;
-}
 
 const chars = (s: string): string[] => Array.from(s);
 const UNRESERVED = chars('ABCXYZabcxyz0189-_.~');

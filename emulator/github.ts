@@ -19,11 +19,10 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
-  type Server,
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import type { Socket } from 'node:net';
+import { type Loopback, loopback } from './loopback.ts';
 
 export const CHECK_RUN_STATUSES = ['queued', 'in_progress', 'completed'] as const;
 export type CheckRunStatus = (typeof CHECK_RUN_STATUSES)[number];
@@ -250,11 +249,10 @@ export class GitHubStandIn {
   private readonly clock: () => number;
   private readonly rateLimit: number;
   private readonly htmlBaseUrl: string;
-  private readonly sockets = new Set<Socket>();
   private readonly suites = new Map<string, number>();
   /** `owner/repo` of each run: a run is found only under the repository it was created in. */
   private readonly repoOf = new Map<number, string>();
-  private server: Server | undefined;
+  private server: Loopback | undefined;
   private base = '';
   private nextId = 1;
   private used = 0;
@@ -283,21 +281,8 @@ export class GitHubStandIn {
         this.send(res, newRequestId(), error(500, `stand-in error: ${String(err)}`, DOCS));
       });
     });
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('GitHubStandIn: no TCP address');
-    this.base = `http://127.0.0.1:${address.port}`;
+    this.server = loopback(server, 'GitHubStandIn');
+    this.base = await this.server.listen(port);
     return this.base;
   }
 
@@ -312,10 +297,7 @@ export class GitHubStandIn {
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await server.close();
   }
 
   // -------------------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
  * A small forward proxy on loopback for tests: tunnels CONNECT and forwards absolute-form requests,
  * recording each target. Lets a test prove the action's requests went through HTTP(S)_PROXY.
  */
-import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { type Loopback, loopback } from './loopback.ts';
 
 export class TestProxy {
   /** `CONNECT host:port` or `GET http://host:port/path`, in arrival order. */
   readonly seen: string[] = [];
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: Loopback | undefined;
 
   async start(): Promise<string> {
     const server = createServer((req, res) => {
@@ -31,6 +31,7 @@ export class TestProxy {
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     });
+    const lifecycle = loopback(server, 'TestProxy');
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       this.seen.push(`CONNECT ${req.url}`);
       const [host, port] = (req.url ?? '').split(':');
@@ -40,25 +41,15 @@ export class TestProxy {
         upstream.pipe(client);
         client.pipe(upstream);
       });
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
+      lifecycle.track(upstream);
+      for (const s of [client, upstream]) s.on('error', () => s.destroy());
     });
-    server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-    return `http://127.0.0.1:${address.port}`;
+    this.server = lifecycle;
+    return lifecycle.listen();
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
+    this.server = undefined;
   }
 }

@@ -13,14 +13,7 @@
  *   await emu.stop();
  */
 import { randomBytes } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import {
   type AuthResult,
   authenticate,
@@ -46,6 +39,7 @@ import {
   SUBJECT_TOKEN_LIFETIME_MS,
 } from './iam.ts';
 import { beginMs, type CanonicalMainJob, type JobScript, jobAt, validateScript } from './jobs.ts';
+import { type Loopback, loopback } from './loopback.ts';
 
 export type { EmulatorCredential } from './auth.ts';
 
@@ -264,8 +258,7 @@ export class ElbEmulator {
   private jobs: StoredJob[] = [];
   private seq = 0;
   private faults: Array<{ fault: Fault; left: number }> = [];
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: Loopback | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private base = '';
 
@@ -310,21 +303,8 @@ export class ElbEmulator {
         }
       });
     });
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('ElbEmulator: no TCP address');
-    this.base = `http://127.0.0.1:${address.port}`;
+    this.server = loopback(server, 'ElbEmulator');
+    this.base = await this.server.listen(port);
     return this.base;
   }
 
@@ -341,10 +321,7 @@ export class ElbEmulator {
     this.server = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await server.close();
   }
 
   /**
