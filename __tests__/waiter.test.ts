@@ -268,7 +268,7 @@ describe('waitForJobs', () => {
     const out = await waitForJobs(base, {
       clock: c.clock,
       list,
-      events: { notListed: (w) => misses.push(w) },
+      events: { notListed: (w) => misses.push(w ?? 'resource') },
     });
     expect(out.result).toBe('success');
     expect(misses).toEqual(['job-1']);

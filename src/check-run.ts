@@ -92,10 +92,6 @@ export class CheckRun {
     this.#opts = opts;
   }
 
-  get id(): number | undefined {
-    return this.#id;
-  }
-
   #fail(error: unknown, doing: string): void {
     const status = statusOf(error);
     const message = (error as Error)?.message ?? String(error);

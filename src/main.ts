@@ -203,6 +203,7 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
     const progress = new ProgressLog(io);
     const cfg = config;
     const showProgress = (tracked: TrackedJob[], elapsedMs: number) => {
+      if (!checkRun) return;
       const now = clock.now();
       const current: WaitOutcome = { result: 'success', tracked, elapsedMs, polls: 0 };
       const text = renderSummary({
@@ -214,47 +215,31 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
         inProgress: true,
         limitBytes: CHECK_SUMMARY_LIMIT,
       });
-      checkRun?.update(redact(verdictLine(current, now, true)), redact(text));
+      checkRun.update(redact(verdictLine(current, now, true)), redact(text));
     };
-    outcome = await waitForJobs(
-      {
-        jobIds: config.jobIds,
-        resourceId: config.resourceId,
-        jobType: config.jobType,
-        beginTime: config.beginTime,
-        timeoutMs: config.timeoutMs,
-        pollIntervalMs: config.pollIntervalMs,
-        maxPollIntervalMs: config.maxPollIntervalMs,
-        failOn: config.failOn,
-        failFast: config.failFast,
-      },
-      {
-        clock,
-        signal: deps.signal,
-        list: (query, deadline) => elb.listJobs(query, deadline),
-        events: {
-          jobFound: (job) =>
-            io.info(
-              `Found ${job.job_type ?? 'job'} job ${job.job_id} (began ${job.begin_time || 'unknown'})`,
-            ),
-          notListed: (what) =>
-            io.notice(
-              `${what.startsWith('resource') ? `No matching job for ${what}` : `Job ${what} is not listed`} yet; polling again until the timeout`,
-            ),
-          pollDone: ({ changes, elapsedMs, tracked }) => {
-            progress.changes(changes, elapsedMs);
-            if (changes.length > 0) showProgress(tracked, elapsedMs);
-          },
-          polled: ({ pending, elapsedMs, nextDelayMs }) =>
-            progress.heartbeat(pending, elapsedMs, nextDelayMs),
-          unknownStatus: (status, jobId) =>
-            io.warning(
-              `Job ${jobId} reports status ${status}, unknown to this action: treated as in progress until the timeout`,
-            ),
-          pollFailed: (error) => io.warning(`Poll failed, will poll again: ${redact(error.message)}`),
+    outcome = await waitForJobs(config, {
+      clock,
+      signal: deps.signal,
+      list: (query, deadline) => elb.listJobs(query, deadline),
+      events: {
+        jobFound: (job) =>
+          io.info(`Found ${job.job_type ?? 'job'} job ${job.job_id} (began ${job.begin_time || 'unknown'})`),
+        notListed: (jobId) =>
+          io.notice(
+            `${jobId ? `Job ${jobId} is not listed` : `No matching job for resource ${cfg.resourceId}`} yet; polling again until the timeout`,
+          ),
+        pollDone: ({ changes, elapsedMs, tracked }) => {
+          progress.changes(changes, elapsedMs);
+          if (changes.length > 0) showProgress(tracked, elapsedMs);
         },
+        polled: ({ pending, elapsedMs, nextDelayMs }) => progress.heartbeat(pending, elapsedMs, nextDelayMs),
+        unknownStatus: (status, jobId) =>
+          io.warning(
+            `Job ${jobId} reports status ${status}, unknown to this action: treated as in progress until the timeout`,
+          ),
+        pollFailed: (error) => io.warning(`Poll failed, will poll again: ${redact(error.message)}`),
       },
-    );
+    });
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
     outcome = {

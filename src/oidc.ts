@@ -113,17 +113,15 @@ export async function exchange(opts: OidcOptions): Promise<TemporaryCredentials>
 }
 
 /** Signs with temporary credentials from the OIDC exchange, fetching them on first use and renewing them in time. */
-export function oidcAuthorizer(opts: OidcOptions): Authorizer & { renewals(): number } {
-  let current: { creds: TemporaryCredentials; signer: Authorizer; renewAt: number } | undefined;
+export function oidcAuthorizer(opts: OidcOptions): Authorizer {
+  let current: { signer: Authorizer; renewAt: number } | undefined;
   let pending: Promise<void> | undefined;
-  let count = 0;
   const refresh = async () => {
     const creds = await exchange(opts);
     const obtained = opts.clock.now();
     const margin = Math.min(RENEW_MARGIN_MS, Math.max(0, creds.expiresAt - obtained) / 5);
     if (current) opts.info?.('Renewed the temporary credentials from the OIDC exchange before they expire');
-    current = { creds, signer: akskAuthorizer(creds), renewAt: creds.expiresAt - margin };
-    count++;
+    current = { signer: akskAuthorizer(creds), renewAt: creds.expiresAt - margin };
   };
   return {
     async authorize(request) {
@@ -135,6 +133,5 @@ export function oidcAuthorizer(opts: OidcOptions): Authorizer & { renewals(): nu
       }
       return (current as NonNullable<typeof current>).signer.authorize(request);
     },
-    renewals: () => Math.max(0, count - 1),
   };
 }

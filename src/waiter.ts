@@ -40,8 +40,8 @@ export interface StatusChange {
 export interface WaiterEvents {
   /** resource_id mode: the job that will be waited for. */
   jobFound?(job: MainJob): void;
-  /** The first poll at which a job (or, in resource mode, any matching job) was not listed. */
-  notListed?(what: string): void;
+  /** The first poll at which a job was not listed; `jobId` undefined: no job of the resource matched yet. */
+  notListed?(jobId: string | undefined): void;
   statusChange?(change: StatusChange): void;
   unknownStatus?(status: string, jobId: string): void;
   /** A poll failed with an error worth retrying; the wait goes on. */
@@ -201,7 +201,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       if (!job) {
         if (!missReported.has('')) {
           missReported.add('');
-          events.notListed?.(t.jobId ?? `resource ${req.resourceId}`);
+          events.notListed?.(t.jobId);
         }
         return false;
       }
