@@ -38,7 +38,7 @@ describe('the bundle runs as the runner runs it', () => {
 
     expect(r.summary.split('\n')[0]).toMatch(/^## ✅ COMPLETE · UPGRADE · loadbalancer \S+ · [12]s$/);
     expect(r.summary).toContain(`### ✅ COMPLETE: UPGRADE ${id}`);
-    expect(r.summary).toMatch(/```text\nUPGRADE_INIT +│█+ *│ SUCCESS /);
+    expect(r.summary).toMatch(/```text\nUPGRADE_INIT +│ *█+ *│ SUCCESS /);
     expect(r.summary).toMatch(/\| ✅ SUCCESS \| UPGRADE_TRAFFIC_SWITCH \| loadbalancer /);
 
     // One line per status change, not one per poll.
