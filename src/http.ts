@@ -114,10 +114,13 @@ const EXCERPT_CHARS = 200;
 export class HttpClient {
   readonly #opts: HttpClientOptions;
   readonly #base: URL;
+  /** The endpoint's path prefix, without a trailing slash ('' for most endpoints). */
+  readonly #prefix: string;
 
   constructor(opts: HttpClientOptions) {
     this.#opts = opts;
     this.#base = new URL(opts.endpoint);
+    this.#prefix = this.#base.pathname.replace(/\/+$/, '');
   }
 
   /** GET `path` (raw, unencoded) with `query` pairs; parses the JSON body, retrying what is worth retrying. */
@@ -156,8 +159,7 @@ export class HttpClient {
     body: string | undefined,
   ): Promise<JsonResponse> {
     const { authorizer, dispatcher, requestTimeoutMs, redact, signal } = this.#opts;
-    const prefix = this.#base.pathname.replace(/\/+$/, '');
-    const fullPath = prefix + path;
+    const fullPath = this.#prefix + path;
     const wire = await authorizer.authorize({
       method,
       host: this.#base.host,
