@@ -153,8 +153,13 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
   try {
     config = parseInputs(io, { setSecret, warning: io.warning });
     if (!deps.dispatcher) {
-      // One keep-alive dispatcher for every request; it honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
-      const agent = { keepAliveTimeout: 60_000, connectTimeout: Math.min(config.requestTimeoutMs, 10_000) };
+      // One keep-alive dispatcher for every request; it honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. HTTP/1.1
+      // only: undici would otherwise offer HTTP/2 to TLS endpoints, a path the emulator's tests do not exercise.
+      const agent = {
+        keepAliveTimeout: 60_000,
+        connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
+        allowH2: false,
+      };
       const proxy = proxySettings(io.env);
       ownDispatcher =
         proxy.httpProxy || proxy.httpsProxy
