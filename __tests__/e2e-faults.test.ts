@@ -99,6 +99,24 @@ describe('retried faults end in success, one warning per retry', () => {
   });
 });
 
+describe('a bad body that does not go away', () => {
+  const e2e = useEmulator();
+
+  it('ends as a timeout quoting the status and a short excerpt', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    e2e.emulator.injectFaults({ kind: 'html', times: 1_000 });
+    const r = await e2e.run({ job_id: id, timeout: '2s' });
+    expect(r.code).toBe(1);
+    expect(r.outputs.result).toBe('timeout');
+    const error = decodeURIComponent(errors(r));
+    expect(error).toMatch(
+      /the last poll failed: HTTP 200 with a body that is not JSON \(request ID \w+\): <!DOCTYPE html>/,
+    );
+    expect(error).toContain('502 Bad Gateway');
+    expect(r.ms).toBeLessThan(2_000 + 2_000);
+  });
+});
+
 describe('not retried', () => {
   const e2e = useEmulator();
 

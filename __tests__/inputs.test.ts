@@ -409,26 +409,27 @@ describe('parseInputs: credential kinds', () => {
     ).toEqual({ kind: 'oidc', idpId: 'github-oidc', audience: 'contoso' });
   });
 
-  it('uses idp_id from HUAWEICLOUD_SDK_IDP_ID', () => {
-    expect(parse(noKeys, { HUAWEICLOUD_SDK_IDP_ID: 'env-idp' }).config.credentials).toEqual({
-      kind: 'oidc',
-      idpId: 'env-idp',
-      audience: undefined,
+  it('does not take idp_id from the environment (the contract gives it no fallback)', () => {
+    const { config, hooks } = parse(base, { HUAWEICLOUD_SDK_IDP_ID: 'env-idp' });
+    expect(config.credentials).toEqual({
+      kind: 'aksk',
+      accessKey: base.access_key,
+      secretKey: base.secret_key,
     });
+    expect(hooks.warnings()).toEqual([]);
   });
 
   it('prefers auth_token over idp_id and AK/SK, and says so', () => {
     const { config, hooks } = parse(
-      { ...base, auth_token: 'MIIinput' },
+      { ...base, auth_token: 'MIIinput', idp_id: 'github-oidc' },
       {
-        HUAWEICLOUD_SDK_IDP_ID: 'env-idp',
         HUAWEI_CLOUD_ACCESS_KEY_ID: 'AKENV',
         HUAWEI_CLOUD_SECRET_ACCESS_KEY: 'SKENV0',
       },
     );
     expect(config.credentials).toEqual({ kind: 'token', authToken: 'MIIinput' });
     expect(hooks.warnings()).toEqual([
-      'Several kinds of credentials are set: auth_token (input); idp_id (env HUAWEICLOUD_SDK_IDP_ID); ' +
+      'Several kinds of credentials are set: auth_token (input); idp_id (input); ' +
         'AK/SK (inputs, env HUAWEI_CLOUD_ACCESS_KEY_ID). Using auth_token, the others are ignored ' +
         '(order: auth_token, idp_id, AK/SK).',
     ]);

@@ -300,7 +300,6 @@ const AK_ENV_PAIRS = [
   ['CLOUD_SDK_AK', 'CLOUD_SDK_SK'],
 ] as const;
 const AUTH_TOKEN_ENV = 'HUAWEICLOUD_SDK_AUTH_TOKEN';
-const IDP_ID_ENV = 'HUAWEICLOUD_SDK_IDP_ID';
 const SECURITY_TOKEN_ENV = 'HUAWEICLOUD_SDK_SECURITY_TOKEN';
 
 /** Every secret-bearing input and environment variable, read (and masked) before anything else happens. */
@@ -448,7 +447,8 @@ function resolveAkSk(
 }
 
 function resolveCredentials(source: InputSource, hooks: InputHooks, secrets: SecretValues): Credentials {
-  const idp = inputOrEnv(source, 'idp_id', [IDP_ID_ENV]);
+  // No environment fallback, as the contract says: keyless auth is chosen in the workflow, never inherited.
+  const idp = inputOrEnv(source, 'idp_id', []);
   const akskGiven: string[] = [];
   if (secrets.accessKeyInput !== '' || secrets.secretKeyInput !== '') akskGiven.push('inputs');
   if (secrets.envPair) akskGiven.push(`env ${secrets.envPair.akName}`);
