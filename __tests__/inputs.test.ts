@@ -312,12 +312,17 @@ describe('parseInputs: environment fallbacks', () => {
     });
   });
 
-  it('ignores the environment security token with AK/SK inputs, with a warning', () => {
+  it('uses the environment security token with AK/SK inputs too, as the contract says, with a warning', () => {
     const { config, hooks } = parse(base, { HUAWEICLOUD_SDK_SECURITY_TOKEN: 'envToken0001' });
-    expect(config.credentials).toEqual({ kind: 'aksk', accessKey: AK, secretKey: SK });
+    expect(config.credentials).toEqual({
+      kind: 'aksk',
+      accessKey: AK,
+      secretKey: SK,
+      securityToken: 'envToken0001',
+    });
     expect(hooks.warnings()).toEqual([
-      'HUAWEICLOUD_SDK_SECURITY_TOKEN is set but ignored: the access_key/secret_key inputs are used. ' +
-        'For temporary credentials pass the security_token input as well.',
+      'Using HUAWEICLOUD_SDK_SECURITY_TOKEN with the access_key/secret_key inputs. If those are permanent keys, ' +
+        'clear the variable (or set security_token to the token that belongs to them).',
     ]);
   });
 

@@ -430,15 +430,15 @@ function resolveAkSk(
     securityToken = secrets.securityTokenInput;
     checkCredentialShape('security_token', securityToken, 'input', 'security token');
   } else if (secrets.securityTokenEnv !== '') {
+    // The contract's fallback. A token left in the environment beside permanent keys given as inputs would make
+    // every request fail with 401, so say where it comes from.
+    securityToken = secrets.securityTokenEnv;
+    checkCredentialShape('security_token', securityToken, `env ${SECURITY_TOKEN_ENV}`, 'security token');
     if (from === 'input') {
-      // A token from the environment belongs to the environment's temporary keys, not to the inputs' keys.
       hooks.warning(
-        `${SECURITY_TOKEN_ENV} is set but ignored: the access_key/secret_key inputs are used. ` +
-          'For temporary credentials pass the security_token input as well.',
+        `Using ${SECURITY_TOKEN_ENV} with the access_key/secret_key inputs. If those are permanent keys, ` +
+          'clear the variable (or set security_token to the token that belongs to them).',
       );
-    } else {
-      securityToken = secrets.securityTokenEnv;
-      checkCredentialShape('security_token', securityToken, `env ${SECURITY_TOKEN_ENV}`, 'security token');
     }
   }
   const credentials: Credentials = { kind: 'aksk', accessKey, secretKey };
