@@ -21,6 +21,40 @@ import { ElbEmulator } from './server.ts';
 const ACTION = process.env.ELB_DEMO_ACTION ?? ACTION_ENTRY;
 const ACTION_YML = process.env.ELB_DEMO_ACTION_YML ?? DEFAULT_ACTION_YML;
 
+const DEBUG = process.argv.includes('--debug');
+let partial = '';
+
+/**
+ * The log as the runner's page shows it: workflow commands rendered (a group's title with its lines indented under
+ * it, warnings and errors marked), masks and, without --debug, debug lines hidden.
+ */
+function asRunnerShows(chunk: string): string {
+  const lines = (partial + chunk).split('\n');
+  partial = lines.pop() ?? '';
+  const out: string[] = [];
+  for (const line of lines) {
+    const command = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+    if (!command) {
+      out.push(inGroup ? `  ${line}` : line);
+      continue;
+    }
+    const [, name, text] = command;
+    const message = decodeURIComponent((text ?? '').replace(/%(?![0-9A-F]{2})/g, '%25'));
+    if (name === 'group') {
+      inGroup = true;
+      out.push(`▸ ${message}`);
+    } else if (name === 'endgroup') {
+      inGroup = false;
+    } else if (name === 'debug') {
+      if (DEBUG) out.push(`  debug: ${message}`);
+    } else if (name !== 'add-mask') {
+      out.push(`${name === 'error' ? '✖ Error' : name === 'warning' ? '⚠ Warning' : 'ℹ Notice'}: ${message}`);
+    }
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+let inGroup = false;
+
 async function main(): Promise<number> {
   if (!existsSync(ACTION)) {
     console.error(`${ACTION} does not exist yet: run \`npm run build\` first.`);
@@ -50,8 +84,8 @@ async function main(): Promise<number> {
   const result = await runAction({
     entry: ACTION,
     actionYml: ACTION_YML,
-    live: true,
     env,
+    onStdout: (chunk) => process.stdout.write(asRunnerShows(chunk)),
     onSpawn: (c) => {
       child = c;
     },
