@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/http.ts';
 import { errorText, headline, outputs } from '../src/report.ts';
-import { completed, failed, outcome } from './helpers/jobs.ts';
+import { completed, failed, oneFailedOfTwo, outcome } from './helpers/jobs.ts';
 
 describe('outputs', () => {
   it('reports the failing job and its sub-job error', () => {
-    const out = outcome({
-      result: 'failure',
-      tracked: [
-        { jobId: 'job-ok', job: completed, finishedAtPoll: 1 },
-        { jobId: 'job-bad', job: failed, finishedAtPoll: 2 },
-      ],
-      failing: failed,
-      lastFinished: failed,
-    });
+    const out = oneFailedOfTwo({ lastFinished: failed });
     expect(outputs(out)).toEqual({
       status: 'FAIL',
       result: 'failure',

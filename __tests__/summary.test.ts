@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { headline } from '../src/report.ts';
 import { consoleUrl, escapeText, renderSummary, timeline, verdictLine } from '../src/summary.ts';
 import type { MainJob } from '../src/types.ts';
-import { completed, FAIL_ON, failed, NOW, outcome } from './helpers/jobs.ts';
+import { completed, FAIL_ON, NOW, oneFailedOfTwo, outcome } from './helpers/jobs.ts';
 
 describe('escapeText', () => {
   it('neutralises HTML, table pipes, links, code spans, emphasis and new lines', () => {
@@ -23,14 +23,7 @@ describe('verdictLine', () => {
   });
 
   it('names the failing job among several, and counts', () => {
-    const out = outcome({
-      result: 'failure',
-      tracked: [
-        { jobId: 'job-ok', job: completed, finishedAtPoll: 1 },
-        { jobId: 'job-bad', job: failed, finishedAtPoll: 2 },
-      ],
-      failing: failed,
-    });
+    const out = oneFailedOfTwo();
     expect(verdictLine(out, NOW)).toBe('❌ FAIL · UPGRADE · loadbalancer lb-2 · 5m 30s · 1 of 2 jobs failed');
   });
 
@@ -108,14 +101,7 @@ describe('consoleUrl', () => {
 
 describe('renderSummary', () => {
   it('matches the reviewed summary of a failed and a completed upgrade', async () => {
-    const out = outcome({
-      result: 'failure',
-      tracked: [
-        { jobId: 'job-ok', job: completed, finishedAtPoll: 1 },
-        { jobId: 'job-bad', job: failed, finishedAtPoll: 2 },
-      ],
-      failing: failed,
-    });
+    const out = oneFailedOfTwo();
     const md = renderSummary({
       outcome: out,
       failOn: FAIL_ON,

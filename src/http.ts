@@ -186,8 +186,6 @@ export class HttpClient {
     let status: number;
     let requestId = '';
     let text: string;
-    let retryAfter: string | undefined;
-    let serverDate: string | undefined;
     let responseHeaders: IncomingHttpHeaders;
     try {
       const res = await request(dispatcher, {
@@ -204,8 +202,6 @@ export class HttpClient {
       });
       status = res.statusCode;
       requestId = headerValue(res.headers['x-request-id']);
-      retryAfter = headerValue(res.headers['retry-after']) || undefined;
-      serverDate = headerValue(res.headers.date) || undefined;
       responseHeaders = res.headers;
       text = await res.body.text();
     } catch (error) {
@@ -227,7 +223,11 @@ export class HttpClient {
       throw parseApiError(
         status,
         text,
-        { requestId, retryAfter, date: serverDate },
+        {
+          requestId,
+          retryAfter: headerValue(responseHeaders['retry-after']) || undefined,
+          date: headerValue(responseHeaders.date) || undefined,
+        },
         redact,
         this.#opts.clock.now(),
       );

@@ -3,7 +3,7 @@
  * AK/SK and a security token, which sign the ELB requests. The credentials are renewed before they expire.
  */
 import { type Authorizer, akskAuthorizer } from './auth.ts';
-import { ApiError, explain, type HttpClient } from './http.ts';
+import { ApiError, explain, type HttpClient, headerValue } from './http.ts';
 import type { Clock } from './types.ts';
 
 /** Temporary credentials as IAM returns them. */
@@ -61,8 +61,7 @@ export async function exchange(opts: OidcOptions): Promise<TemporaryCredentials>
       headers: { 'X-Idp-Id': opts.idpId },
       body: { auth: { id_token: { id: jwt } } },
     });
-    const header = res.headers['x-subject-token'];
-    subjectToken = (Array.isArray(header) ? header[0] : header) ?? '';
+    subjectToken = headerValue(res.headers['x-subject-token']);
   } catch (error) {
     throw error instanceof ApiError
       ? explain(error, `IAM refused the workflow's OIDC token (${provider})`, EXCHANGE_HINT)

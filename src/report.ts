@@ -1,6 +1,7 @@
 /** The verdict of a wait in words: the headline, the error with its hint, the outputs. */
 import { formatDuration } from './duration.ts';
 import { ApiError } from './http.ts';
+import { jobName } from './progress-log.ts';
 import { jobError } from './summary.ts';
 import type { MainJob } from './types.ts';
 import type { TrackedJob, WaitOutcome } from './waiter.ts';
@@ -8,20 +9,19 @@ import type { TrackedJob, WaitOutcome } from './waiter.ts';
 /** The verdict in one line: used for the error, the log and the summary. */
 export function headline(outcome: WaitOutcome, timeoutMs: number): string {
   const waited = formatDuration(outcome.elapsedMs);
-  const describe = (t: TrackedJob) =>
-    `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId ?? '(none found yet)'} ${t.job?.status ? `last ${t.job.status}` : 'not listed'}`;
+  const name = (t: TrackedJob) =>
+    jobName({ job_type: t.job?.job_type, job_id: t.jobId ?? '(none found yet)' });
+  const describe = (t: TrackedJob) => `${name(t)} ${t.job?.status ? `last ${t.job.status}` : 'not listed'}`;
   switch (outcome.result) {
     case 'success': {
-      const done = outcome.tracked.map(
-        (t) => `${t.job?.job_type ? `${t.job.job_type} ` : ''}job ${t.jobId} ${t.job?.status}`,
-      );
+      const done = outcome.tracked.map((t) => `${name(t)} ${t.job?.status}`);
       return `${done.join(', ')}; waited ${waited}`;
     }
     case 'failure': {
       const job = outcome.failing as MainJob;
       const err = jobError(job);
       const detail = [err.code, err.msg].filter(Boolean).join(': ');
-      return `${job.job_type ?? 'Job'} job ${job.job_id} ended in ${job.status}${detail ? ` (${detail})` : ''}; waited ${waited}`;
+      return `${jobName(job)} ended in ${job.status}${detail ? ` (${detail})` : ''}; waited ${waited}`;
     }
     case 'timeout': {
       const pending = outcome.tracked.filter((t) => t.finishedAtPoll === undefined).map(describe);

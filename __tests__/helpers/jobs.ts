@@ -66,3 +66,16 @@ export const failed: MainJob = {
 export function outcome(partial: Partial<WaitOutcome>): WaitOutcome {
   return { result: 'success', tracked: [], elapsedMs: 65_000, polls: 4, ...partial };
 }
+
+/** A completed and a failed upgrade, waited for in that order; the failed one fails the step. */
+export function oneFailedOfTwo(partial: Partial<WaitOutcome> = {}): WaitOutcome {
+  return outcome({
+    result: 'failure',
+    tracked: [
+      { jobId: 'job-ok', job: completed, finishedAtPoll: 1 },
+      { jobId: 'job-bad', job: failed, finishedAtPoll: 2 },
+    ],
+    failing: failed,
+    ...partial,
+  });
+}
