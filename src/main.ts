@@ -254,11 +254,14 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
       elapsedMs: clock.now() - started,
       polls: 0,
     };
-  } finally {
-    await ownDispatcher?.close().catch(() => undefined);
   }
-
-  return finish(io, config, outcome, clock, redact, checkRun);
+  // The connection closes while the outputs and the summary are written: the step ends sooner.
+  const closing = ownDispatcher?.close().catch(() => undefined);
+  try {
+    return await finish(io, config, outcome, clock, redact, checkRun);
+  } finally {
+    await closing;
+  }
 }
 
 /** Where the jobs live, for the summary's console links. */
