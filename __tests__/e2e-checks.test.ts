@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GITHUB_TOKEN_STANDIN } from '../emulator/action-runner.ts';
 import { GitHubStandIn, upgradeJob } from '../emulator/index.ts';
+import { TestProxy } from '../emulator/proxy.ts';
 import { auditSecrets, useEmulator, warnings } from './helpers/e2e.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -124,6 +125,37 @@ describe('check run', () => {
       expect.stringContaining("Could not update check run 'ELB upgrade' (HTTP 403"),
     ]);
     expect(github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
+  });
+
+  it('goes through HTTP_PROXY like the ELB calls (@actions/github on the bundled undici)', async () => {
+    // @actions/github never proxies loopback addresses: give the stand-in a name only the proxy resolves.
+    const proxy = new TestProxy({ 'api.github.test': '127.0.0.1' });
+    const proxyUrl = await proxy.start();
+    const named = new URL(apiUrl);
+    named.hostname = 'api.github.test';
+    try {
+      const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+      const r = await e2e.run(
+        { check_name: 'ELB upgrade', job_id: id, max_poll_interval: '100ms' },
+        { GITHUB_API_URL: named.origin, HTTP_PROXY: proxyUrl, NO_PROXY: '', no_proxy: '' },
+      );
+      expect(r.code).toBe(0);
+      expect(warnings(r)).toEqual([]);
+      const viaProxy = proxy.seen.filter((s) => s.includes(named.host));
+      expect(viaProxy.length).toBeGreaterThanOrEqual(1);
+      expect(viaProxy.every((s) => s === `CONNECT ${named.host}` || /^(POST|PATCH) http:\/\//.test(s))).toBe(
+        true,
+      );
+      expect(github.calls.length).toBeGreaterThanOrEqual(2);
+      expect(github.calls.at(0)).toMatchObject({ method: 'POST', status: 201 });
+      expect(github.calls.at(-1)).toMatchObject({
+        method: 'PATCH',
+        status: 200,
+        body: { status: 'completed' },
+      });
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('is not touched without check_name', async () => {
