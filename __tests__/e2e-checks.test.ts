@@ -2,6 +2,7 @@
  * The check run, end to end: the bundled action against the ELB emulator and a stand-in of GitHub's REST API that
  * records every check-run call.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GITHUB_TOKEN_STANDIN } from '../emulator/action-runner.ts';
 import { GitHubStandIn, upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
-import { auditSecrets, useEmulator, warnings } from './helpers/e2e.ts';
+import { auditSecrets, errors, useEmulator, warnings } from './helpers/e2e.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PR_HEAD = 'feedfacefeedfacefeedfacefeedfacefeedface';
@@ -29,8 +30,11 @@ describe('check run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const withChecks = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
-    e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env });
+  const withChecks = (
+    inputs: Record<string, string>,
+    env: Record<string, string> = {},
+    options?: Parameters<typeof e2e.run>[2],
+  ) => e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env }, options);
 
   it('is created in progress on GITHUB_SHA, updated on status changes only, and completed with the summary', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 1_200, outcome: 'COMPLETE' }));
@@ -127,25 +131,22 @@ describe('check run', () => {
     expect(github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
   });
 
-  it('goes through HTTP_PROXY like the ELB calls (@actions/github on the bundled undici)', async () => {
-    // @actions/github never proxies loopback addresses: give the stand-in a name only the proxy resolves.
-    const proxy = new TestProxy({ 'api.github.test': '127.0.0.1' });
+  it("goes through the action's dispatcher: HTTP_PROXY applies as to the ELB calls", async () => {
+    // @actions/github on its own would never proxy a loopback address.
+    const proxy = new TestProxy();
     const proxyUrl = await proxy.start();
-    const named = new URL(apiUrl);
-    named.hostname = 'api.github.test';
     try {
       const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-      const r = await e2e.run(
-        { check_name: 'ELB upgrade', job_id: id, max_poll_interval: '100ms' },
-        { GITHUB_API_URL: named.origin, HTTP_PROXY: proxyUrl, NO_PROXY: '', no_proxy: '' },
+      const r = await withChecks(
+        { job_id: id, max_poll_interval: '100ms' },
+        { HTTP_PROXY: proxyUrl, NO_PROXY: '', no_proxy: '' },
       );
       expect(r.code).toBe(0);
       expect(warnings(r)).toEqual([]);
-      const viaProxy = proxy.seen.filter((s) => s.includes(named.host));
+      const host = new URL(apiUrl).host;
+      const viaProxy = proxy.seen.filter((s) => s.includes(host));
       expect(viaProxy.length).toBeGreaterThanOrEqual(1);
-      expect(viaProxy.every((s) => s === `CONNECT ${named.host}` || /^(POST|PATCH) http:\/\//.test(s))).toBe(
-        true,
-      );
+      expect(viaProxy.every((s) => s === `CONNECT ${host}` || /^(POST|PATCH) http:\/\//.test(s))).toBe(true);
       expect(github.calls.length).toBeGreaterThanOrEqual(2);
       expect(github.calls.at(0)).toMatchObject({ method: 'POST', status: 201 });
       expect(github.calls.at(-1)).toMatchObject({
@@ -156,6 +157,39 @@ describe('check run', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('cancelled while GitHub does not answer: gives the check run up and still ends within 5 s', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 60_000, outcome: 'COMPLETE' }));
+    let child: ChildProcess | undefined;
+    let sentAt = 0;
+    const r = await withChecks(
+      { job_id: id, poll_interval: '200ms' },
+      {},
+      {
+        onSpawn: (c) => {
+          child = c;
+        },
+        onStdout: (chunk) => {
+          if (!sentAt && chunk.includes('UPGRADE_INIT')) {
+            sentAt = performance.now();
+            github.hang = true;
+            child?.kill('SIGINT');
+          }
+        },
+      },
+    );
+    expect(sentAt).toBeGreaterThan(0);
+    expect(performance.now() - sentAt).toBeLessThan(5_000);
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ result: 'cancelled', job_id: id });
+    expect(warnings(r)).toContainEqual(
+      expect.stringContaining("Check run 'ELB upgrade' not completed within"),
+    );
+    // Ended by itself, not by the last-resort exit.
+    expect(errors(r)).not.toContain('Could not finish reporting in time');
+    // The update sent on UPGRADE_INIT hangs; the completion would queue behind it.
+    expect(github.calls.at(-1)).toMatchObject({ method: 'PATCH', status: 0 });
   });
 
   it('is not touched without check_name', async () => {

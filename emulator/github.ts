@@ -240,6 +240,8 @@ export class GitHubStandIn {
   deny: GitHubDeny | undefined;
   /** Change mid-test to make every request fail with this status. */
   failWith: number | undefined;
+  /** Change mid-test to leave every request unanswered (recorded with status 0), as in an outage. */
+  hang = false;
   /** Every request, in arrival order. */
   readonly calls: GitHubCall[] = [];
   /** The current state of each check run, by id. */
@@ -343,6 +345,7 @@ export class GitHubStandIn {
       }
     }
     this.calls.push(call);
+    if (this.hang) return;
     const answer = this.answer(call, req.headers.authorization, parseFailed);
     call.status = answer.status;
     // GitHub names the permission a route needs on the routes that need one.

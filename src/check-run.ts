@@ -3,6 +3,7 @@
  * changes status, completed with the verdict and the summary's text. `@actions/github` is loaded only here, and only
  * when `check_name` is set. Without permission (403) it warns once, says how to fix it, and the wait carries on.
  */
+import type { Dispatcher } from 'undici';
 import type { Result } from './types.ts';
 
 /** GitHub's limit on a check run's `output.summary`. */
@@ -61,13 +62,20 @@ export interface CheckRunOptions {
   payload: unknown;
   warning(message: string): void;
   debug(message: string): void;
+  /** The action's dispatcher: GitHub's API is called through it, like Huawei's (HTTP/1.1, the same proxy rules). */
+  dispatcher: Dispatcher;
   /** Loads the GitHub client; defaults to `@actions/github` (imported lazily). */
-  loadChecks?(token: string): Promise<ChecksApi>;
+  loadChecks?(token: string, dispatcher: Dispatcher): Promise<ChecksApi>;
 }
 
-async function loadOctokitChecks(token: string): Promise<ChecksApi> {
-  const { getOctokit } = await import('@actions/github');
-  return getOctokit(token).rest.checks as unknown as ChecksApi;
+async function loadOctokitChecks(token: string, dispatcher: Dispatcher): Promise<ChecksApi> {
+  const [{ getOctokit }, { fetch }] = await Promise.all([import('@actions/github'), import('undici')]);
+  // Without this, @actions/github would use undici's global dispatcher, which offers HTTP/2, or a proxy agent of its
+  // own that never proxies loopback addresses.
+  const octokit = getOctokit(token, {
+    request: { fetch: (url: string, init: RequestInit) => fetch(url, { ...init, dispatcher } as never) },
+  });
+  return octokit.rest.checks as unknown as ChecksApi;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -128,7 +136,7 @@ export class CheckRun {
     this.#owner = owner;
     this.#repo = repo;
     try {
-      this.#api = await (this.#opts.loadChecks ?? loadOctokitChecks)(this.#opts.token);
+      this.#api = await (this.#opts.loadChecks ?? loadOctokitChecks)(this.#opts.token, this.#opts.dispatcher);
       const res = await this.#api.create({
         owner,
         repo,

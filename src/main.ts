@@ -204,7 +204,7 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
         ? `Checking ${what} once`
         : `Waiting for ${what} (timeout ${formatDuration(config.timeoutMs)}, polls every ${formatDuration(config.pollIntervalMs)} to ${formatDuration(config.maxPollIntervalMs)})`,
     );
-    if (config.checkName) checkRun = await startCheckRun(config, io, `Waiting for ${what}`);
+    if (config.checkName) checkRun = await startCheckRun(config, io, dispatcher, `Waiting for ${what}`);
     const progress = new ProgressLog(io);
     const cfg = config;
     const showProgress = (tracked: TrackedJob[], elapsedMs: number) => {
@@ -255,12 +255,14 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
       polls: 0,
     };
   }
-  // The connection closes while the outputs and the summary are written: the step ends sooner.
-  const closing = ownDispatcher?.close().catch(() => undefined);
+  // Without a check run to complete, the connection closes while the outputs and the summary are written: the step
+  // ends sooner. With one, the dispatcher is destroyed once it is completed or given up on, so that a GitHub request
+  // still hanging cannot hold the step open.
+  const closing = checkRun ? undefined : ownDispatcher?.close().catch(() => undefined);
   try {
     return await finish(io, config, outcome, clock, redact, checkRun);
   } finally {
-    await closing;
+    await (closing ?? ownDispatcher?.destroy().catch(() => undefined));
   }
 }
 
@@ -278,7 +280,12 @@ function eventPayload(env: ActionIO['env']): unknown {
   }
 }
 
-async function startCheckRun(config: Config, io: ActionIO, waiting: string): Promise<CheckRun | undefined> {
+async function startCheckRun(
+  config: Config,
+  io: ActionIO,
+  dispatcher: Dispatcher,
+  waiting: string,
+): Promise<CheckRun | undefined> {
   if (!config.githubToken) {
     io.warning('check_name is set but github_token is empty: no check run (the job summary has the report)');
     return undefined;
@@ -290,6 +297,7 @@ async function startCheckRun(config: Config, io: ActionIO, waiting: string): Pro
     payload: eventPayload(io.env),
     warning: io.warning,
     debug: io.debug,
+    dispatcher,
   });
   await checkRun.start(waiting, `${waiting}.`);
   return checkRun;
