@@ -159,6 +159,8 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
         keepAliveTimeout: 60_000,
         connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
         allowH2: false,
+        // undici's experimental Milo parser (UNDICI_USE_MILO) is not bundled: llhttp always.
+        useMilo: false,
       };
       const proxy = proxySettings(io.env);
       ownDispatcher =

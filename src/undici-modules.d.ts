@@ -19,3 +19,7 @@ declare module 'undici/lib/core/errors.js' {
   const all: typeof errors;
   export default all;
 }
+declare module 'undici/lib/dispatcher/pool.js' {
+  import { Pool } from 'undici';
+  export default Pool;
+}

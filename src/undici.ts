@@ -19,8 +19,21 @@ export function request(
   return apiRequest.call(dispatcher, options);
 }
 
-/** An agent that routes through HTTP(S)_PROXY except for NO_PROXY hosts. */
+/**
+ * An agent that routes through HTTP(S)_PROXY except for NO_PROXY hosts. The connection to the proxy itself is also
+ * HTTP/1.1 parsed by llhttp, like every other: the bundle leaves out undici's HTTP/2 client and its experimental Milo
+ * parser (see `npm run build`), which that connection would otherwise use for an HTTP/2 proxy or UNDICI_USE_MILO=1.
+ */
 export async function envHttpProxyAgent(options: EnvHttpProxyAgentType.Options): Promise<Dispatcher> {
-  const { default: EnvHttpProxyAgent } = await import('undici/lib/dispatcher/env-http-proxy-agent.js');
-  return new EnvHttpProxyAgent(options);
+  const [{ default: EnvHttpProxyAgent }, { default: Pool }] = await Promise.all([
+    import('undici/lib/dispatcher/env-http-proxy-agent.js'),
+    import('undici/lib/dispatcher/pool.js'),
+  ]);
+  // The proxy agent creates some clients (to the proxy, and to plain-HTTP targets through it) with options of its
+  // own: these factories and proxyTls keep them on HTTP/1.1 and llhttp too.
+  const llhttpOnly = (origin: string | URL, opts: object) => new Pool(origin, { ...opts, useMilo: false });
+  return new EnvHttpProxyAgent({
+    ...options,
+    ...{ factory: llhttpOnly, clientFactory: llhttpOnly, proxyTls: { allowH2: false } },
+  });
 }
