@@ -28,7 +28,7 @@ import { DEFAULTS } from '../src/inputs.ts';
 import type { Clock } from '../src/types.ts';
 import { waitForJobs } from '../src/waiter.ts';
 
-const RUNS = Number(process.env.RUNS ?? 11);
+const RUNS = Number(process.env.RUNS ?? 21);
 const MIN = 60_000;
 const defaults = {
   timeoutMs: 4 * 60 * MIN,
