@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['__tests__/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // The official SDK's signer, the reference in signer.property.test, parses URLs with url.parse().
+    execArgv: ['--disable-warning=DEP0169'],
   },
 });
