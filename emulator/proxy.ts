@@ -11,26 +11,13 @@ export class TestProxy {
   readonly seen: string[] = [];
   private server: Loopback | undefined;
 
-  /**
-   * @param hosts names the proxy resolves itself, e.g. `{ 'api.github.test': '127.0.0.1' }`: clients bypass proxies
-   *   for loopback addresses, so a test reaches a loopback server through the proxy under a made-up name.
-   */
-  private readonly hosts: Record<string, string>;
-  constructor(hosts: Record<string, string> = {}) {
-    this.hosts = hosts;
-  }
-
-  private resolve(host: string): string {
-    return this.hosts[host] ?? host;
-  }
-
   async start(): Promise<string> {
     const server = createServer((req, res) => {
       this.seen.push(`${req.method} ${req.url}`);
       const target = new URL(req.url ?? '');
       const upstream = request(
         {
-          host: this.resolve(target.hostname),
+          host: target.hostname,
           port: target.port,
           path: target.pathname + target.search,
           method: req.method,
@@ -48,7 +35,7 @@ export class TestProxy {
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       this.seen.push(`CONNECT ${req.url}`);
       const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), this.resolve(host ?? '127.0.0.1'), () => {
+      const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         upstream.write(head);
         upstream.pipe(client);
