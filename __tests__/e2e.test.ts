@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTION_ENTRY, runAction } from '../emulator/action-runner.ts';
 import { DEMO_PROJECT_ID, finishedJob, simpleJob, upgradeJob } from '../emulator/index.ts';
-import { AK, auditSecrets, errors, record, SK, useEmulator } from './helpers/e2e.ts';
+import { AK, auditSecrets, errors, record, SK, useEmulator, warnings } from './helpers/e2e.ts';
 
 const e2e = useEmulator();
 const { add, run } = e2e;
@@ -202,6 +202,24 @@ describe('the bundle runs as the runner runs it', () => {
     expect(r.stdout).toContain(`::notice::Job ${id} is not listed yet; polling again until the timeout`);
     expect(r.outputs.status).toBe('COMPLETE');
   });
+
+  it.each([
+    ['is not set', '', 'GITHUB_STEP_SUMMARY is not set: this runner does not support job summaries'],
+    [
+      'cannot be written',
+      '/proc/no-such-dir/step_summary.md',
+      "ENOENT: no such file or directory, open '/proc/no-such-dir/step_summary.md'",
+    ],
+  ])(
+    'when the step summary %s: one warning, and the outputs and the result as usual',
+    async (_, file, why) => {
+      const id = add(finishedJob({ endedAgoMs: 60_000, outcome: 'COMPLETE' }));
+      const r = await run({ job_id: id }, { GITHUB_STEP_SUMMARY: file });
+      expect(r.code).toBe(0);
+      expect(r.outputs).toMatchObject({ result: 'success', status: 'COMPLETE', job_id: id });
+      expect(warnings(r)).toEqual([`::warning::Could not write the job summary: ${why}`]);
+    },
+  );
 
   it('uses the defaults of action.yml for every input it is not given', async () => {
     // Only the required inputs: fail_on, summary, timeout... come from action.yml via INPUT_* as on the runner.

@@ -1,16 +1,16 @@
 /**
  * The entry point: adapts @actions/core to the action's IO and turns SIGINT/SIGTERM into a cancellation.
  *
- * The workflow commands come from @actions/core's own modules (command, file-command, summary), imported one by one:
- * its index also loads its OIDC client with a second copy of undici, @actions/exec and @actions/io, which would
- * double the start-up time of a step that may make a single request. That full index is loaded only for
+ * The workflow commands come from @actions/core's own modules (command, file-command), imported one by one:
+ * its index also loads its OIDC client (@actions/http-client), @actions/exec and @actions/io, which would add to
+ * the start-up time of a step that may make a single request. That full index is loaded only for
  * `getIDToken` (keyless auth). @actions/core publishes only its index, hence the paths.
  */
+import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { issue, issueCommand } from '../node_modules/@actions/core/lib/command.js';
 import { issueFileCommand, prepareKeyValueMessage } from '../node_modules/@actions/core/lib/file-command.js';
-import { summary } from '../node_modules/@actions/core/lib/summary.js';
 import { run } from './main.ts';
 
 // undici parses HTTP/1 with llhttp compiled to WebAssembly, and V8 soon recompiles hot WebAssembly with its optimising
@@ -60,8 +60,13 @@ void run(
       error(message);
     },
     getIDToken: async (audience) => (await import('@actions/core')).getIDToken(audience),
+    // What core.summary.addRaw(markdown, true).write() does, synchronously: its asynchronous access() and
+    // appendFile() each wait for a libuv pool thread, which costs milliseconds on a busy runner.
     writeSummary: async (markdown) => {
-      await summary.addRaw(markdown, true).write();
+      const file = process.env.GITHUB_STEP_SUMMARY;
+      if (!file)
+        throw new Error('GITHUB_STEP_SUMMARY is not set: this runner does not support job summaries');
+      appendFileSync(file, markdown + EOL);
     },
   },
   { signal: controller.signal },
