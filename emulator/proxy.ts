@@ -1,18 +1,32 @@
 /**
  * A small forward proxy on loopback for tests: tunnels CONNECT and forwards absolute-form requests,
- * recording each target. Lets a test prove the action's requests went through HTTP(S)_PROXY.
+ * recording each target. Lets a test prove the action's requests went through HTTP(S)_PROXY. With `tls` it is an
+ * HTTPS proxy and records the application protocols (ALPN) each client offers it.
  */
-import { createServer, type IncomingMessage, request } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { type Loopback, loopback } from './loopback.ts';
+
+export interface TestProxyOptions {
+  /** PEM key and certificate: the proxy speaks HTTPS (clients must trust the certificate). */
+  tls?: { key: string; cert: string };
+}
 
 export class TestProxy {
   /** `CONNECT host:port` or `GET http://host:port/path`, in arrival order. */
   readonly seen: string[] = [];
+  /** With `tls`: the ALPN protocols each TLS client offered, in arrival order (`[]` when it offered none). */
+  readonly alpn: string[][] = [];
   private server: Loopback | undefined;
+  private readonly options: TestProxyOptions;
+
+  constructor(options: TestProxyOptions = {}) {
+    this.options = options;
+  }
 
   async start(): Promise<string> {
-    const server = createServer((req, res) => {
+    const forward = (req: IncomingMessage, res: ServerResponse) => {
       this.seen.push(`${req.method} ${req.url}`);
       const target = new URL(req.url ?? '');
       const upstream = request(
@@ -30,7 +44,21 @@ export class TestProxy {
       );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
-    });
+    };
+    const tls = this.options.tls;
+    const server = tls
+      ? createHttpsServer(
+          {
+            ...tls,
+            // Speaks HTTP/1.1 only, like most proxies (undefined would refuse the connection).
+            ALPNCallback: ({ protocols }) => {
+              this.alpn.push(protocols);
+              return protocols.includes('http/1.1') ? 'http/1.1' : undefined;
+            },
+          },
+          forward,
+        )
+      : createServer(forward);
     const lifecycle = loopback(server, 'TestProxy');
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       this.seen.push(`CONNECT ${req.url}`);
@@ -45,7 +73,8 @@ export class TestProxy {
       for (const s of [client, upstream]) s.on('error', () => s.destroy());
     });
     this.server = lifecycle;
-    return lifecycle.listen();
+    const url = await lifecycle.listen();
+    return tls ? url.replace(/^http:/, 'https:') : url;
   }
 
   async stop(): Promise<void> {

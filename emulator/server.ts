@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import {
   type AuthResult,
   authenticate,
@@ -67,6 +68,8 @@ export interface ElbEmulatorOptions {
    * bearer token and every `X-Idp-Id` is unknown.
    */
   oidc?: EmulatorOidcOptions;
+  /** PEM key and certificate: serve HTTPS (clients must trust the certificate), as the real endpoints do. */
+  tls?: { key: string; cert: string };
 }
 
 interface FaultBase {
@@ -255,6 +258,7 @@ export class ElbEmulator {
   private readonly onRequest: ((request: RecordedRequest) => void) | undefined;
   private readonly oidc: EmulatorOidcOptions | undefined;
   private readonly clock: () => number;
+  private readonly tls: { key: string; cert: string } | undefined;
   private jobs: StoredJob[] = [];
   private seq = 0;
   private faults: Array<{ fault: Fault; left: number }> = [];
@@ -281,6 +285,7 @@ export class ElbEmulator {
       this.oidc = { ...options.oidc };
     }
     this.clock = options.now ?? Date.now;
+    this.tls = options.tls;
   }
 
   /** The emulator's clock (ms). */
@@ -288,10 +293,13 @@ export class ElbEmulator {
     return this.clock();
   }
 
-  /** Listens on 127.0.0.1:`port` (0: any free port); resolves to the base URL `http://127.0.0.1:<port>`. */
+  /**
+   * Listens on 127.0.0.1:`port` (0: any free port); resolves to the base URL `http://127.0.0.1:<port>`, or
+   * `https://` with `tls`.
+   */
   async start(port = 0): Promise<string> {
     if (this.server !== undefined) throw new Error('ElbEmulator: already started');
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) {
           this.send(res, newRequestId(), {
@@ -302,9 +310,11 @@ export class ElbEmulator {
           res.destroy();
         }
       });
-    });
+    };
+    const server = this.tls ? createHttpsServer(this.tls, handler) : createServer(handler);
     this.server = loopback(server, 'ElbEmulator');
-    this.base = await this.server.listen(port);
+    const url = await this.server.listen(port);
+    this.base = this.tls ? url.replace(/^http:/, 'https:') : url;
     return this.base;
   }
 

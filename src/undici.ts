@@ -25,10 +25,16 @@ export function request(
  * parser (see `npm run build`), which that connection would otherwise use for an HTTP/2 proxy or UNDICI_USE_MILO=1.
  */
 export async function envHttpProxyAgent(options: EnvHttpProxyAgentType.Options): Promise<Dispatcher> {
-  const [{ default: EnvHttpProxyAgent }, { default: Pool }] = await Promise.all([
-    import('undici/lib/dispatcher/env-http-proxy-agent.js'),
-    import('undici/lib/dispatcher/pool.js'),
-  ]);
+  const [{ default: EnvHttpProxyAgent }, { default: Pool }, { default: DispatcherClass }, { default: api }] =
+    await Promise.all([
+      import('undici/lib/dispatcher/env-http-proxy-agent.js'),
+      import('undici/lib/dispatcher/pool.js'),
+      import('undici/lib/dispatcher/dispatcher.js'),
+      import('undici/lib/api/index.js'),
+    ]);
+  // undici's index gives every dispatcher its API methods (request, connect...), and the proxy agent opens its
+  // CONNECT tunnels (to https targets) with connect(). Loaded module by module, that step is ours to do.
+  Object.assign(DispatcherClass.prototype, api);
   // The proxy agent creates some clients (to the proxy, and to plain-HTTP targets through it) with options of its
   // own: these factories and proxyTls keep them on HTTP/1.1 and llhttp too.
   const llhttpOnly = (origin: string | URL, opts: object) => new Pool(origin, { ...opts, useMilo: false });
