@@ -1,11 +1,12 @@
 /**
  * End to end over HTTPS, as against the real endpoints: the bundled action against the emulator serving TLS with a
- * throwaway certificate, directly and through a CONNECT tunnel of an HTTP proxy and of an HTTPS proxy.
+ * throwaway certificate, directly, through a CONNECT tunnel of an HTTP proxy and of an HTTPS proxy, and with a
+ * certificate it does not trust.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
-import { auditSecrets, useEmulator } from './helpers/e2e.ts';
+import { auditSecrets, errors, useEmulator } from './helpers/e2e.ts';
 import { selfSignedCertificate } from './helpers/tls.ts';
 
 const certificate = selfSignedCertificate();
@@ -50,6 +51,37 @@ describe('an https endpoint', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('with a certificate the runner does not trust: fails at once, saying how to trust it', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    const started = performance.now();
+    const r = await e2e.run({ job_id: id, timeout: '1m' }, { NODE_EXTRA_CA_CERTS: '' });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(r.code).toBe(1);
+    expect(r.outputs.result).toBe('error');
+    expect(errors(r)).toContain(
+      `the TLS certificate of ${new URL(e2e.url).host} is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+    );
+    expect(errors(r)).toContain('NODE_EXTRA_CA_CERTS');
+    expect(r.stdout).not.toContain('retry');
+    expect(e2e.emulator.requests).toEqual([]);
+  });
+});
+
+describe('an https endpoint that answers in plain HTTP', () => {
+  const e2e = useEmulator();
+
+  it('fails at once, saying the endpoint does not speak TLS', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    const endpoint = e2e.url.replace(/^http:/, 'https:');
+    const r = await e2e.run({ job_id: id, endpoint, timeout: '1m' });
+    expect(r.code).toBe(1);
+    expect(r.outputs.result).toBe('error');
+    expect(errors(r)).toContain(
+      `${new URL(endpoint).host} did not answer in TLS (ERR_SSL_WRONG_VERSION_NUMBER). Check that \`endpoint\``,
+    );
+    expect(r.stdout).not.toContain('retry');
   });
 });
 

@@ -46,10 +46,12 @@ export function explain(error: ApiError, doing: string, hint: string): ApiError 
 
 /** No usable answer: connection refused or reset, a timeout, a body cut short. Worth another try. */
 export class NetworkError extends Error {
-  readonly retryable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly retryable: boolean;
+  /** `retryable: false` for what another try cannot fix, such as a TLS certificate that is not trusted. */
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options);
     this.name = 'NetworkError';
+    this.retryable = options?.retryable ?? true;
   }
 }
 
@@ -216,6 +218,8 @@ export class HttpClient {
           },
         );
       }
+      const tls = tlsProblem(error, this.#base.host);
+      if (tls) throw new NetworkError(`${method} ${fullPath}: ${tls}`, { cause: error, retryable: false });
       throw new NetworkError(`${method} ${fullPath}: ${describeNetworkError(error)}`, { cause: error });
     }
     log(status, requestId);
@@ -303,6 +307,45 @@ export function parseApiError(
     clockSkewMs: Number.isNaN(serverTime) ? undefined : now - serverTime,
     message: `HTTP ${status} ${what} (request ID ${requestId || 'none'})`,
   });
+}
+
+/** OpenSSL's and Node's codes for a certificate that does not verify. */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What a TLS failure means for the user, when retrying cannot fix it; undefined for other errors. */
+function tlsProblem(error: unknown, host: string): string | undefined {
+  const err = error as { code?: string; cause?: { code?: string } };
+  const codes = [err.code, err.cause?.code];
+  // undici's SecureProxyConnectionError: the TLS connection to an https:// proxy failed.
+  const who = codes.includes('UND_ERR_PRX_TLS') ? 'the proxy (HTTPS_PROXY)' : host;
+  if (codes.includes('ERR_SSL_WRONG_VERSION_NUMBER')) {
+    return (
+      `${who} did not answer in TLS (ERR_SSL_WRONG_VERSION_NUMBER). Check that \`endpoint\` is the HTTPS address ` +
+      'of the service, and HTTPS_PROXY and NO_PROXY if a proxy is in the way.'
+    );
+  }
+  const code = codes.find((c) => c !== undefined && CERTIFICATE_CODES.has(c));
+  if (code) {
+    return (
+      `the TLS certificate of ${who} is not trusted (${code}). Behind a proxy that inspects TLS, give Node the ` +
+      "proxy's CA certificate with the NODE_EXTRA_CA_CERTS environment variable."
+    );
+  }
+  return undefined;
 }
 
 function describeNetworkError(error: unknown): string {
