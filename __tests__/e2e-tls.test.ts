@@ -82,6 +82,7 @@ describe('an https endpoint that answers in plain HTTP', () => {
       `${new URL(endpoint).host} did not answer in TLS (ERR_SSL_WRONG_VERSION_NUMBER). Check that \`endpoint\``,
     );
     expect(r.stdout).not.toContain('retry');
+    expect(e2e.emulator.requests).toEqual([]);
   });
 });
 

@@ -109,7 +109,7 @@ describe('waitForJobs', () => {
     const out = await waitForJobs(base, {
       clock: c.clock,
       list,
-      events: { statusChange: (ch) => changes.push(ch) },
+      events: { pollDone: (poll) => changes.push(...poll.changes) },
     });
 
     expect(out.result).toBe('success');

@@ -43,7 +43,7 @@ export const plainAuthorizer: Authorizer = {
 /** An IAM token sent as X-Auth-Token; nothing is signed. */
 export function tokenAuthorizer(token: string): Authorizer {
   return {
-    async authorize(request) {
+    authorize(request) {
       return plainAuthorizer.authorize({
         ...request,
         headers: { ...request.headers, 'X-Auth-Token': token },

@@ -153,8 +153,9 @@ export async function run(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
   try {
     config = parseInputs(io, { setSecret, warning: io.warning });
     if (!deps.dispatcher) {
-      // One keep-alive dispatcher for every request; it honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. HTTP/1.1
-      // only: undici would otherwise offer HTTP/2 to TLS endpoints, a path the emulator's tests do not exercise.
+      // One keep-alive dispatcher for every request, GitHub's included; it honours HTTPS_PROXY, HTTP_PROXY and
+      // NO_PROXY. HTTP/1.1 only: undici would otherwise offer HTTP/2 to TLS endpoints, and the bundle leaves out
+      // undici's HTTP/2 client (scripts/build.ts).
       const agent = {
         keepAliveTimeout: 60_000,
         connectTimeout: Math.min(config.requestTimeoutMs, 10_000),

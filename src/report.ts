@@ -2,7 +2,7 @@
 import { formatDuration } from './duration.ts';
 import { ApiError } from './http.ts';
 import { jobName } from './progress-log.ts';
-import { jobError } from './summary.ts';
+import { decidingJob, jobError } from './summary.ts';
 import type { MainJob } from './types.ts';
 import type { TrackedJob, WaitOutcome } from './waiter.ts';
 
@@ -79,11 +79,8 @@ export function errorText(error: Error | undefined): string {
 
 /** The outputs of the contract, all strings. */
 export function outputs(outcome: WaitOutcome): Record<string, string> {
-  const finalJob =
-    outcome.failing ??
-    (outcome.result === 'success'
-      ? outcome.lastFinished
-      : (outcome.tracked.find((t) => t.finishedAtPoll === undefined)?.job ?? outcome.lastFinished));
+  // The job the summary's verdict line is about.
+  const finalJob = outcome.failing ?? decidingJob(outcome)?.job ?? outcome.lastFinished;
   const err = outcome.failing
     ? jobError(outcome.failing)
     : outcome.error instanceof ApiError && outcome.result === 'error'

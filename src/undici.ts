@@ -3,7 +3,7 @@
  * caches, mocks and more, which would double the bundle and the start-up time of a step that may make one request.
  * The proxy agent is loaded only when a proxy is configured.
  */
-import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType } from 'undici';
+import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType, ProxyAgent } from 'undici';
 import apiRequest from 'undici/lib/api/api-request.js';
 import undiciErrors from 'undici/lib/core/errors.js';
 import Agent from 'undici/lib/dispatcher/agent.js';
@@ -38,8 +38,11 @@ export async function envHttpProxyAgent(options: EnvHttpProxyAgentType.Options):
   // The proxy agent creates some clients (to the proxy, and to plain-HTTP targets through it) with options of its
   // own: these factories and proxyTls keep them on HTTP/1.1 and llhttp too.
   const llhttpOnly = (origin: string | URL, opts: object) => new Pool(origin, { ...opts, useMilo: false });
-  return new EnvHttpProxyAgent({
-    ...options,
-    ...{ factory: llhttpOnly, clientFactory: llhttpOnly, proxyTls: { allowH2: false } },
-  });
+  // ProxyAgent options, which EnvHttpProxyAgent passes on to its proxy agents.
+  const ownClients: Pick<ProxyAgent.Options, 'factory' | 'clientFactory' | 'proxyTls'> = {
+    factory: llhttpOnly,
+    clientFactory: llhttpOnly,
+    proxyTls: { allowH2: false },
+  };
+  return new EnvHttpProxyAgent({ ...options, ...ownClients });
 }

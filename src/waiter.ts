@@ -42,7 +42,6 @@ export interface WaiterEvents {
   jobFound?(job: MainJob): void;
   /** The first poll at which a job was not listed; `jobId` undefined: no job of the resource matched yet. */
   notListed?(jobId: string | undefined): void;
-  statusChange?(change: StatusChange): void;
   unknownStatus?(status: string, jobId: string): void;
   /** A poll failed with an error worth retrying; the wait goes on. */
   pollFailed?(error: Error): void;
@@ -146,7 +145,8 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   let lastPollError: Error | undefined;
   let delay = req.pollIntervalMs;
   let polls = 0;
-  let batch: StatusChange[] = [];
+  /** The status changes seen by the current poll. */
+  let pollChanges: StatusChange[] = [];
 
   const outcome = (result: Result, error?: Error): WaitOutcome => ({
     result,
@@ -173,9 +173,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
         unknownSeen.add(to);
         events.unknownStatus?.(to, jobId);
       }
-      const change = { jobId, subJob, from, to, job, elapsedMs: clock.now() - start };
-      batch.push(change);
-      events.statusChange?.(change);
+      pollChanges.push({ jobId, subJob, from, to, job, elapsedMs: clock.now() - start });
     };
     note(jobId, job.status);
     (job.sub_jobs ?? []).forEach((sub, i) => {
@@ -249,7 +247,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     if (signal?.aborted) return outcome('cancelled');
     polls++;
     let changed = false;
-    batch = [];
+    pollChanges = [];
     try {
       changed = await poll();
       lastPollError = undefined;
@@ -259,7 +257,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       lastPollError = error as Error;
       events.pollFailed?.(lastPollError);
     } finally {
-      events.pollDone?.({ poll: polls, changes: batch, elapsedMs: clock.now() - start, tracked });
+      events.pollDone?.({ poll: polls, changes: pollChanges, elapsedMs: clock.now() - start, tracked });
     }
     if (failing && req.failFast) return outcome('failure');
     if (tracked.every((t) => t.finishedAtPoll !== undefined)) return outcome(failing ? 'failure' : 'success');
