@@ -258,22 +258,6 @@ describe('proxies', () => {
     }
   });
 
-  // The bundle leaves out undici's experimental Milo parser: every client, the one to the proxy too, uses llhttp.
-  it.each([false, true])('ignores UNDICI_USE_MILO=1 (through a proxy: %s)', async (proxied) => {
-    const proxy = new TestProxy();
-    const proxyUrl = await proxy.start();
-    try {
-      const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-      const env: Record<string, string> = proxied ? { HTTP_PROXY: proxyUrl, NO_PROXY: '', no_proxy: '' } : {};
-      const r = await e2e.run({ job_id: id }, { UNDICI_USE_MILO: '1', ...env });
-      expect(r.stdout).not.toContain('Cannot find module');
-      expect(r.code).toBe(0);
-      expect(proxy.seen.length > 0).toBe(proxied);
-    } finally {
-      await proxy.stop();
-    }
-  });
-
   it('bypasses the proxy for hosts in NO_PROXY', async () => {
     const proxy = new TestProxy();
     const proxyUrl = await proxy.start();

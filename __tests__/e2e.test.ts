@@ -204,11 +204,16 @@ describe('the bundle runs as the runner runs it', () => {
   });
 
   it.each([
-    ['is not set', '', 'GITHUB_STEP_SUMMARY is not set: this runner does not support job summaries'],
+    // @actions/core's own messages: they say what to check.
+    [
+      'is not set',
+      '',
+      'Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.',
+    ],
     [
       'cannot be written',
       '/proc/no-such-dir/step_summary.md',
-      "ENOENT: no such file or directory, open '/proc/no-such-dir/step_summary.md'",
+      "Unable to access summary file: '/proc/no-such-dir/step_summary.md'. Check if the file has correct read/write permissions.",
     ],
   ])(
     'when the step summary %s: one warning, and the outputs and the result as usual',

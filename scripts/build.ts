@@ -2,15 +2,6 @@
  * `npm run build`: bundles src/ into dist/ with ncc, from an empty dist/ (a chunk left over from an earlier layout
  * would otherwise stay committed unnoticed), and writes dist/licenses.txt.
  *
- * Left out of the bundle (`-e`, resolved at run time, where they are absent): parts of undici this action never runs.
- * The bundle is compiled at every start, so each kilobyte of code costs start-up time (npm run bench).
- * - `./client-h2.js`: the HTTP/2 client. Every connection is HTTP/1.1 (`allowH2: false`, also towards a proxy), and
- *   the patch in patches/ makes undici load it only when a connection negotiates h2.
- * - `../milo/*.js`: the experimental Milo parser (UNDICI_USE_MILO). Every client is created with `useMilo: false`.
- * - `../web/fetch/body.js`, `../web/fetch/formdata`, `../web/webidl`: what undici's dispatcher needs for FormData
- *   request bodies only. No request here sends one. undici's fetch, used for check runs, bundles its own copies
- *   (it imports them under other names).
- *
  * licenses.txt lists every package with code in any chunk, read from ncc's stats: ncc's own --license output leaves
  * out packages that are only in lazily loaded chunks.
  */
@@ -18,15 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const NOT_BUNDLED = [
-  './client-h2.js',
-  '../milo/simd.js',
-  '../milo/no-simd.js',
-  '../web/fetch/body.js',
-  '../web/fetch/formdata',
-  '../web/webidl',
-];
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -46,7 +28,6 @@ try {
       '-m',
       '--stats-out',
       statsFile,
-      ...NOT_BUNDLED.flatMap((request) => ['-e', request]),
     ],
     { cwd: root, stdio: 'inherit' },
   );

@@ -1,8 +1,7 @@
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors as undiciErrors } from 'undici';
 import type { Authorizer } from './auth.ts';
 import { withRetry } from './retry.ts';
 import type { Clock } from './types.ts';
-import { request, errors as undiciErrors } from './undici.ts';
 
 /** The API answered with an error status. Carries the API's own error fields. */
 export class ApiError extends Error {
@@ -191,7 +190,8 @@ export class HttpClient {
     let text: string;
     let responseHeaders: IncomingHttpHeaders;
     try {
-      const res = await request(dispatcher, {
+      // dispatcher.request, not undici's request(url): the path goes out exactly as signed, never re-parsed.
+      const res = await dispatcher.request({
         origin: this.#base.origin,
         path: wire.pathAndQuery,
         method: method as Dispatcher.HttpMethod,

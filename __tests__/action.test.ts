@@ -1,7 +1,7 @@
 /** The core, in process, with a plain-object IO instead of @actions/core: it needs nothing from the runner. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, ElbEmulator, upgradeJob } from '../emulator/index.ts';
-import { type ActionIO, run } from '../src/main.ts';
+import { type ActionIO, runAction as run } from '../src/action.ts';
 
 const AK = 'MAINTESTACCESSKEY000';
 const SK = 'main-test-secret-key-000000000000000000';
