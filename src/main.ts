@@ -1,12 +1,15 @@
 /**
  * The action on `@actions/core`: `run()` adapts core to the action's IO (`ActionIO` in `action.ts`) and runs it.
- * This is the only module of `src/` that imports `@actions/core`; GitHub's local runner for actions
+ * This is the only module of `src/` that imports `@actions/core` (`index.ts` only calls it); GitHub's local runner for actions
  * (`npm run local-action`) loads it and calls `run()`.
  */
 import * as core from '@actions/core';
 import { type ActionIO, runAction } from './action.ts';
 
 const controller = new AbortController();
+
+/** The runner sends SIGINT, then SIGTERM 7.5 s later, then kills: report within 5 s whatever happens. */
+const REPORT_WITHIN_MS = 4_500;
 
 /** The action's host IO, on `@actions/core`. */
 export function coreIO(): ActionIO {
@@ -35,11 +38,16 @@ export async function run(): Promise<void> {
 }
 
 /**
- * Stops the wait: polling ends and the last known state is reported. Returns false when already cancelled.
+ * Stops the wait: polling ends and the last known state is reported; a process still running
+ * `REPORT_WITHIN_MS` later exits with an error. Returns false when already cancelled.
  */
 export function cancel(reason: string): boolean {
   if (controller.signal.aborted) return false;
   core.info(`Received ${reason}: stopping and reporting the last known state`);
   controller.abort();
+  setTimeout(() => {
+    core.error('Could not finish reporting in time after cancellation');
+    process.exit(1);
+  }, REPORT_WITHIN_MS).unref();
   return true;
 }
