@@ -1,4 +1,5 @@
 /** The HTTP path against a real server: the ELB emulator on loopback, through one undici dispatcher. */
+
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, ElbEmulator, simpleJob, upgradeJob } from '../emulator/index.ts';
@@ -11,6 +12,7 @@ import {
   NetworkError,
   ResponseFormatError,
 } from '../src/http.ts';
+import { DeadlineError } from '../src/retry.ts';
 import type { Clock } from '../src/types.ts';
 
 const AK = 'CLIENTTESTACCESSKEY0';
@@ -56,7 +58,7 @@ function client(opts: Partial<HttpClientOptions> = {}, pageLimit?: number) {
     onRetry: (e) => retries.push(e.message),
     ...opts,
   });
-  return { elb: new ElbClient(http, DEMO_PROJECT_ID, pageLimit), sleeps, retries };
+  return { elb: new ElbClient(http, DEMO_PROJECT_ID, { clock, pageLimit }), sleeps, retries };
 }
 
 const far = () => Date.now() + 60_000;
@@ -212,14 +214,24 @@ describe('ElbClient against the emulator', () => {
     emulator.injectFaults({ kind: 'shape' });
     const err = await elb.listJobs({}, far()).catch((e) => e);
     expect(err).toBeInstanceOf(ResponseFormatError);
-    expect(err.message).toContain('ListJobs answered without a "jobs" array');
+    expect(err.message).toBe('ListJobs answered its page with "jobs" as an object, not an array');
   });
 
   it('gives up on a slow answer after request_timeout, as a retryable network error', async () => {
     emulator.injectFaults({ kind: 'delay', ms: 1_500 });
-    const { elb } = client({ requestTimeoutMs: 300 });
-    const err = await elb.listJobs({}, Date.now() + 200).catch((e) => e);
-    expect(err).toBeInstanceOf(NetworkError);
-    expect(err.message).toContain('no complete answer within request_timeout (300 ms)');
+    const { elb, retries } = client({ requestTimeoutMs: 300 });
+    await expect(elb.listJobs({}, far())).resolves.toEqual([]);
+    expect(retries).toEqual([expect.stringContaining('no complete answer within request_timeout (300 ms)')]);
+  });
+
+  it('never outlives the deadline: a slow answer is cut off when the timeout passes, not retried', async () => {
+    emulator.injectFaults({ kind: 'delay', ms: 1_500, times: 5 });
+    const { elb, retries } = client({ requestTimeoutMs: 1_000 });
+    const started = Date.now();
+    const err = await elb.listJobs({}, started + 200).catch((e) => e);
+    expect(err).toBeInstanceOf(DeadlineError);
+    expect(err.message).toMatch(/no complete answer before the timeout passed$/);
+    expect(Date.now() - started).toBeLessThan(700);
+    expect(retries).toEqual([]);
   });
 });

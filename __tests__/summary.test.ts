@@ -157,7 +157,9 @@ describe('renderSummary', () => {
     for (const limit of [100_000, 54_321, 3_000]) {
       const md = renderSummary({ outcome: out, failOn: FAIL_ON, now: NOW, headline: 'x', limitBytes: limit });
       expect(Buffer.byteLength(md)).toBeLessThanOrEqual(limit);
-      expect(md).toMatch(/Summary cut to stay under GitHub's size limit: \d+ of 400 jobs shown/);
+      expect(md).toMatch(
+        /Summary cut to stay under GitHub's size limit: \d+ of 400 jobs and \d+ of 8000 sub-jobs shown/,
+      );
       expect((md.match(/^```/gm) ?? []).length % 2).toBe(0);
     }
     const full = renderSummary({

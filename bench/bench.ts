@@ -70,7 +70,7 @@ async function simulate(minutes: number, jobs: number) {
     clock: simulated,
     redact: (t) => t,
   });
-  const elb = new ElbClient(http, DEMO_PROJECT_ID);
+  const elb = new ElbClient(http, DEMO_PROJECT_ID, { clock: simulated });
   const start = clock.now();
   const perPoll: number[] = [];
   let before = 0;

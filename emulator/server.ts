@@ -105,6 +105,19 @@ export type Fault = FaultBase &
     | { kind: 'empty' }
     /** 200 JSON of the wrong shape (default `{"jobs":{"unexpected":true},...}`). */
     | { kind: 'shape'; body?: unknown }
+    /**
+     * Exactly this answer, as a hostile or broken server would send it: the status (default 200), the headers and the
+     * body as given, no `request_id` added. A function body gets the how-many-th application of this fault it is
+     * (from 1), for answers that change (a page marker that never repeats).
+     */
+    | {
+        kind: 'raw';
+        status?: number;
+        headers?: Record<string, string>;
+        body: string | ((n: number) => string);
+      }
+    /** 200 JSON that never ends: the start of a `jobs` array, then jobs as fast as the client reads them. */
+    | { kind: 'endless' }
   );
 
 export type FaultKind = Fault['kind'];
@@ -262,6 +275,10 @@ export class ElbEmulator {
   private jobs: StoredJob[] = [];
   private seq = 0;
   private faults: Array<{ fault: Fault; left: number }> = [];
+  /** How many times each `raw` fault was applied. */
+  private readonly rawCounts = new WeakMap<Fault, number>();
+  /** Answers still streaming (`endless`), ended at stop(). */
+  private readonly streams = new Set<ServerResponse>();
   private server: Loopback | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private base = '';
@@ -331,6 +348,8 @@ export class ElbEmulator {
     this.server = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const res of this.streams) res.destroy();
+    this.streams.clear();
     await server.close();
   }
 
@@ -794,6 +813,37 @@ export class ElbEmulator {
           body: fault.body ?? shapes[route] ?? { jobs: { unexpected: true }, page_info: [], request_id: id },
           raw: !gateway,
         });
+        return;
+      }
+      case 'raw': {
+        const status = fault.status ?? 200;
+        const n = (this.rawCounts.get(fault) ?? 0) + 1;
+        this.rawCounts.set(fault, n);
+        const text = typeof fault.body === 'function' ? fault.body(n) : fault.body;
+        this.finishRecord(record, status);
+        res.writeHead(status, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(Buffer.byteLength(text)),
+          'X-Request-Id': id,
+          ...fault.headers,
+        });
+        res.end(text);
+        return;
+      }
+      case 'endless': {
+        this.finishRecord(record, 200);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'X-Request-Id': id });
+        res.write('{"jobs":[');
+        const chunk = Buffer.from('{"job_id":"endless","status":"RUNNING"},'.repeat(4096));
+        this.streams.add(res);
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk)) {
+            // Write until the client's window is full, then wait for it to drain.
+          }
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        res.once('close', () => this.streams.delete(res));
+        pump();
         return;
       }
       default:

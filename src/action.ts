@@ -6,11 +6,12 @@ import { CHECK_SUMMARY_LIMIT, CheckRun } from './check-run.ts';
 import { formatDuration } from './duration.ts';
 import { ElbClient } from './elb-client.ts';
 import { ApiError, explain, HttpClient, type HttpClientOptions, ResponseFormatError } from './http.ts';
-import { InputError, parseInputs } from './inputs.ts';
+import { InputError, PROJECT_ID, parseInputs } from './inputs.ts';
+import { safeLog } from './log.ts';
 import { oidcAuthorizer } from './oidc.ts';
 import { ProgressLog } from './progress-log.ts';
-import { headline, outputs } from './report.ts';
-import { renderSummary, verdictLine } from './summary.ts';
+import { boundedOutputs, headline } from './report.ts';
+import { escapeText, renderSummary, verdictLine } from './summary.ts';
 import { createDispatcher } from './transport.ts';
 import type { Clock, Config, Result } from './types.ts';
 import { type TrackedJob, type WaitOutcome, waitForJobs } from './waiter.ts';
@@ -96,7 +97,7 @@ function authorizerFor(
 /** `GET {iam}/v3/projects?name=<region>`: the project ID of the region, when `project_id` is not given. */
 async function resolveProjectId(config: Config, http: HttpClient, deadline: number): Promise<string> {
   const region = config.region as string;
-  let body: { projects?: Array<{ id?: string; name?: string }> };
+  let body: { projects?: unknown[] } | null;
   try {
     body = (await http.getJson('/v3/projects', [['name', region]], { deadline })) as typeof body;
   } catch (error) {
@@ -113,27 +114,41 @@ async function resolveProjectId(config: Config, http: HttpClient, deadline: numb
   if (!Array.isArray(body?.projects)) {
     throw new ResponseFormatError('IAM project lookup answered without a "projects" array', 200, '', false);
   }
-  const match = body.projects.find((p) => p.name === region) ?? body.projects[0];
-  if (!match?.id) {
+  const projects = body.projects.filter(
+    (p): p is { id?: unknown; name?: unknown } => typeof p === 'object' && p !== null,
+  );
+  const match = projects.find((p) => p.name === region) ?? projects[0];
+  if (match?.id === undefined || match.id === null || match.id === '') {
     throw new InputError(
       'project_id',
       `IAM lists no project named '${region}' for these credentials; set project_id explicitly`,
       'project_id: 0123456789abcdef0123456789abcdef',
     );
   }
+  // The ID goes into every ELB request's path and X-Project-Id header: only a project ID's shape is used.
+  if (typeof match.id !== 'string' || !PROJECT_ID.test(match.id)) {
+    throw new ResponseFormatError(
+      `IAM's project lookup for ${region} answered with a project ID that is not one (${typeof match.id === 'string' ? `${match.id.length} characters, not letters, digits and '-'` : `a ${typeof match.id}`}); set project_id explicitly`,
+      200,
+      '',
+      false,
+    );
+  }
   return match.id;
 }
 
 /** Runs the action once; returns how it ended. Never throws: every ending writes outputs (and the summary). */
-export async function runAction(io: ActionIO, deps: RunDeps = {}): Promise<Result> {
+export async function runAction(host: ActionIO, deps: RunDeps = {}): Promise<Result> {
   const clock = deps.clock ?? realClock;
   const started = clock.now();
   const secrets: string[] = [];
   const setSecret = (value: string) => {
     secrets.push(value);
-    io.setSecret(value);
+    host.setSecret(value);
   };
   const redact = redactor(secrets);
+  // Every log line goes through this writer: redacted, one line, bounded, never a runner command.
+  const io = safeLog(host, redact);
   let config: Config | undefined;
   let outcome: WaitOutcome | undefined;
   let ownDispatcher: Dispatcher | undefined;
@@ -141,6 +156,7 @@ export async function runAction(io: ActionIO, deps: RunDeps = {}): Promise<Resul
 
   try {
     config = parseInputs(io, { setSecret, warning: io.warning });
+    warnClearText(config, io.warning);
     // One keep-alive dispatcher for every request, GitHub's included, unless the caller brings one.
     if (!deps.dispatcher) ownDispatcher = createDispatcher(io.env, config.requestTimeoutMs);
     const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);
@@ -171,7 +187,10 @@ export async function runAction(io: ActionIO, deps: RunDeps = {}): Promise<Resul
       );
       io.info(`Project ID for ${config.region}: ${projectId}`);
     }
-    const elb = new ElbClient(new HttpClient({ ...common, endpoint: config.endpoint }), projectId);
+    const elb = new ElbClient(new HttpClient({ ...common, endpoint: config.endpoint }), projectId, {
+      clock,
+      warning: io.warning,
+    });
 
     const what = config.jobIds.length
       ? `${config.jobIds.length === 1 ? 'job' : `${config.jobIds.length} jobs`} ${config.jobIds.join(', ')}`
@@ -238,8 +257,64 @@ export async function runAction(io: ActionIO, deps: RunDeps = {}): Promise<Resul
   const closing = checkRun ? undefined : ownDispatcher?.close().catch(() => undefined);
   try {
     return await finish(io, config, outcome, clock, redact, checkRun);
+  } catch (error) {
+    // The last resort: whatever went wrong while reporting, the step still says so and sets its outputs.
+    return await lastResort(io, error, clock.now() - started, checkRun);
   } finally {
     await (closing ?? ownDispatcher?.destroy().catch(() => undefined));
+  }
+}
+
+/** Ends the step after an unexpected exception: outputs, summary, check run, one error line; never throws. */
+export async function lastResort(
+  io: Pick<ActionIO, 'setOutput' | 'writeSummary' | 'setFailed'>,
+  error: unknown,
+  elapsedMs: number,
+  checkRun?: CheckRun,
+): Promise<'error'> {
+  const message = `Unexpected error: ${errorMessage(error)}`;
+  const attempt = async (step: () => unknown) => {
+    try {
+      await step();
+    } catch {
+      // Nothing more can be reported than what the other steps report.
+    }
+  };
+  await attempt(() => io.setOutput('result', 'error'));
+  await attempt(() => io.setOutput('elapsed_seconds', String(Math.round(elapsedMs / 1000))));
+  await attempt(() => io.writeSummary(`## ⚠️ ERROR\n\n${escapeText(message)}\n`));
+  await attempt(() => checkRun?.complete('error', 'ERROR', escapeText(message), CANCELLED_CHECK_MS));
+  await attempt(() => io.setFailed(message));
+  return 'error';
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === 'string' ? error : 'an unexpected value was thrown';
+}
+
+/** True for an address that never leaves the machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+  );
+}
+
+/** A plain-HTTP endpoint off this machine: signatures, tokens and temporary credentials would travel in clear. */
+function warnClearText(config: Config, warning: (message: string) => void): void {
+  const usesIam = !config.projectId || config.credentials.kind === 'oidc';
+  const endpoints: Array<[string, string]> = [['endpoint', config.endpoint]];
+  if (usesIam) endpoints.push(['iam_endpoint', config.iamEndpoint]);
+  for (const [input, value] of endpoints) {
+    const url = new URL(value);
+    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+      warning(
+        `${input} uses plain http:// to ${url.hostname}: credentials, tokens and signed requests travel in clear. ` +
+          'Use https:// unless this network is private and trusted.',
+      );
+    }
   }
 }
 
@@ -289,7 +364,9 @@ async function finish(
   checkRun: CheckRun | undefined,
 ): Promise<Result> {
   const line = redact(headline(outcome, config?.timeoutMs ?? 0));
-  for (const [name, value] of Object.entries(outputs(outcome))) io.setOutput(name, redact(value));
+  const { values, warnings } = boundedOutputs(outcome);
+  for (const [name, value] of Object.entries(values)) io.setOutput(name, redact(value));
+  for (const warning of warnings) io.warning(warning);
   const now = clock.now();
   const render = (limitBytes?: number) =>
     redact(
@@ -307,7 +384,7 @@ async function finish(
     try {
       await io.writeSummary(markdown);
     } catch (error) {
-      io.warning(`Could not write the job summary: ${(error as Error).message}`);
+      io.warning(`Could not write the job summary: ${errorMessage(error)}`);
     }
   }
   // The check run shows the job summary's text; cut properly when it is over the check run's limit.

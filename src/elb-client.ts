@@ -1,10 +1,12 @@
-import { excerpt, type HttpClient, ResponseFormatError } from './http.ts';
-import type { ListJobsQuery, ListJobsResponse, MainJob } from './types.ts';
+import type { HttpClient } from './http.ts';
+import { parseListJobs, ShapeError } from './job-shape.ts';
+import { DeadlineError } from './retry.ts';
+import type { Clock, ListJobsQuery, ListJobsResponse, MainJob } from './types.ts';
 
 /** Page size asked of ListJobs; pages are followed through `page_info.next_marker`. */
 export const PAGE_LIMIT = 2000;
-/** A guard against a server that keeps handing out markers. */
-const MAX_PAGES = 50;
+/** More jobs than any wait needs: a server that keeps paging must not fill the runner's memory. */
+export const MAX_JOBS = 200_000;
 
 const QUERY_ORDER: ReadonlyArray<keyof ListJobsQuery> = [
   'job_id',
@@ -33,49 +35,64 @@ export class ElbClient {
   readonly #http: HttpClient;
   readonly #projectId: string;
   readonly #pageLimit: number;
+  readonly #clock: Clock;
+  readonly #warning: (message: string) => void;
 
-  constructor(http: HttpClient, projectId: string, pageLimit = PAGE_LIMIT) {
+  constructor(
+    http: HttpClient,
+    projectId: string,
+    options: { clock: Clock; warning?: (message: string) => void; pageLimit?: number },
+  ) {
     this.#http = http;
     this.#projectId = projectId;
-    this.#pageLimit = pageLimit;
+    this.#clock = options.clock;
+    this.#warning = options.warning ?? (() => undefined);
+    this.#pageLimit = options.pageLimit ?? PAGE_LIMIT;
   }
 
-  /** Every job matching `query`, following `next_marker` while pages come back full. */
+  /**
+   * Every job matching `query`, following `page_info.next_marker` until it is absent or a page is empty (a server
+   * may cap pages below `limit`). A marker handed out twice ends the paging with a warning. No page is asked for
+   * after `deadline`.
+   */
   async listJobs(query: Omit<ListJobsQuery, 'marker' | 'limit'>, deadline: number): Promise<MainJob[]> {
     const limit = this.#pageLimit;
     const jobs: MainJob[] = [];
+    const markers = new Set<string>();
     let marker: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (let page = 1; ; page++) {
+      if (page > 1 && this.#clock.now() >= deadline) {
+        throw new DeadlineError(`ListJobs: the timeout passed while following its pages (${page - 1} read)`);
+      }
       const body = await this.#http.getJson(
         `/v3/${this.#projectId}/elb/jobs`,
         listJobsQuery({ ...query, limit, marker }),
         { deadline, headers: { 'X-Project-Id': this.#projectId } },
       );
       const parsed = asListJobsResponse(body);
-      jobs.push(...parsed.jobs);
+      for (const job of parsed.jobs) jobs.push(job);
+      if (jobs.length > MAX_JOBS) {
+        throw new ShapeError({
+          field: 'page_info.next_marker',
+          message: `ListJobs kept paging past ${MAX_JOBS} jobs (${page} pages); stopped there`,
+        });
+      }
       const next = parsed.page_info?.next_marker;
-      if (!next || parsed.jobs.length < limit || next === marker) break;
+      if (!next || parsed.jobs.length === 0) return jobs;
+      if (markers.has(next) || next === marker) {
+        this.#warning(
+          `ListJobs handed out the page marker ${JSON.stringify(next.slice(0, 100))} a second time (page ${page}); ` +
+            'paging stops there',
+        );
+        return jobs;
+      }
+      markers.add(next);
       marker = next;
     }
-    return jobs;
   }
 }
 
-/** Checks the shape the waiter relies on; a wrong shape is an API change no retry will fix. */
+/** Checks the shape the waiter relies on, field by field; a wrong shape is an API change no retry will fix. */
 export function asListJobsResponse(body: unknown): ListJobsResponse {
-  const obj = body as Partial<ListJobsResponse> | null;
-  if (
-    typeof obj !== 'object' ||
-    obj === null ||
-    !Array.isArray(obj.jobs) ||
-    !obj.jobs.every((j) => typeof j === 'object' && j !== null && typeof j.job_id === 'string')
-  ) {
-    throw new ResponseFormatError(
-      `HTTP 200, but ListJobs answered without a "jobs" array of jobs: ${excerpt(JSON.stringify(body) ?? String(body), (t) => t)}`,
-      200,
-      typeof obj?.request_id === 'string' ? obj.request_id : '',
-      false,
-    );
-  }
-  return obj as ListJobsResponse;
+  return parseListJobs(body);
 }

@@ -1,6 +1,6 @@
 import { type Dispatcher, errors as undiciErrors } from 'undici';
 import type { Authorizer } from './auth.ts';
-import { withRetry } from './retry.ts';
+import { DeadlineError, withRetry } from './retry.ts';
 import type { Clock } from './types.ts';
 
 /** The API answered with an error status. Carries the API's own error fields. */
@@ -91,6 +91,8 @@ export interface HttpClientOptions {
   onRequest?: (log: RequestLog) => void;
   onRetry?: (error: Error, attempt: number, delayMs: number) => void;
   userAgent?: string;
+  /** Largest response body read, in bytes; a longer one is an error. Default `MAX_BODY_BYTES`. */
+  maxBodyBytes?: number;
 }
 
 export type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
@@ -110,6 +112,8 @@ export interface CallOptions {
 const RETRY_BASE_MS = 1_000;
 const RETRY_CAP_MS = 20_000;
 const EXCERPT_CHARS = 200;
+/** No answer of these APIs comes near this; a body past it (or one that never ends) is not read further. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** One JSON API reached through a shared dispatcher: signing, timeouts, error parsing, retries. */
 export class HttpClient {
@@ -121,7 +125,9 @@ export class HttpClient {
   constructor(opts: HttpClientOptions) {
     this.#opts = opts;
     this.#base = new URL(opts.endpoint);
-    this.#prefix = this.#base.pathname.replace(/\/+$/, '');
+    // The prefix as given: the signer encodes each segment, so it gets the segments decoded (`/a%20b` goes out as
+    // `/a%20b`, not `/a%2520b`).
+    this.#prefix = this.#base.pathname.replace(/\/+$/, '').split('/').map(decodeSegment).join('/');
   }
 
   /** GET `path` (raw, unencoded) with `query` pairs; parses the JSON body, retrying what is worth retrying. */
@@ -141,7 +147,7 @@ export class HttpClient {
       body === undefined
         ? (options.headers ?? {})
         : { 'Content-Type': 'application/json', ...options.headers };
-    return withRetry(() => this.#once(method, path, options.query ?? [], headers, body), {
+    return withRetry(() => this.#once(method, path, options.query ?? [], headers, body, options.deadline), {
       clock,
       baseMs: RETRY_BASE_MS,
       capMs: RETRY_CAP_MS,
@@ -158,8 +164,14 @@ export class HttpClient {
     query: Array<[string, string]>,
     extra: Record<string, string>,
     body: string | undefined,
+    deadline: number,
   ): Promise<JsonResponse> {
     const { authorizer, dispatcher, requestTimeoutMs, redact, signal } = this.#opts;
+    // `timeout` is a hard bound: no request outlives the wait's deadline.
+    const left = deadline - this.#opts.clock.now();
+    if (left <= 0) throw new DeadlineError(`${method} ${this.#prefix + path}: the timeout passed`);
+    const limitMs = Math.min(requestTimeoutMs, left);
+    const byDeadline = limitMs < requestTimeoutMs;
     const fullPath = this.#prefix + path;
     const wire = await authorizer.authorize({
       method,
@@ -172,7 +184,7 @@ export class HttpClient {
     const queryText = wire.pathAndQuery.includes('?')
       ? wire.pathAndQuery.slice(wire.pathAndQuery.indexOf('?') + 1)
       : '';
-    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const timeout = AbortSignal.timeout(limitMs);
     // Date.now, not performance.now: the global `performance` loads perf_hooks, a cost at every cold start.
     const started = Date.now();
     const log = (status: number | 'error', requestId: string) =>
@@ -206,10 +218,16 @@ export class HttpClient {
       status = res.statusCode;
       requestId = headerValue(res.headers['x-request-id']);
       responseHeaders = res.headers;
-      text = await res.body.text();
+      text = await readBody(res, this.#opts.maxBodyBytes ?? MAX_BODY_BYTES);
     } catch (error) {
       log('error', requestId);
       if (signal?.aborted) throw new NetworkError(`${method} ${fullPath} cancelled`, { cause: error });
+      if (error instanceof ResponseFormatError) throw error;
+      if (timeout.aborted && byDeadline) {
+        throw new DeadlineError(`${method} ${fullPath}: no complete answer before the timeout passed`, {
+          cause: error,
+        });
+      }
       if (timeout.aborted) {
         throw new NetworkError(
           `${method} ${fullPath}: no complete answer within request_timeout (${requestTimeoutMs} ms)`,
@@ -258,13 +276,48 @@ export class HttpClient {
   }
 }
 
+/** Reads a body up to `max` bytes; past that the connection is dropped and the answer is an error. */
+async function readBody(res: Dispatcher.ResponseData, max: number): Promise<string> {
+  const declared = Number(headerValue(res.headers['content-length']));
+  const tooLong = () => {
+    res.body.destroy();
+    return new ResponseFormatError(
+      `HTTP ${res.statusCode} with a body over ${Math.round(max / 1024 / 1024)} MiB; not read further`,
+      res.statusCode,
+      headerValue(res.headers['x-request-id']),
+      false,
+    );
+  };
+  if (declared > max) throw tooLong();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw tooLong();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** A path segment decoded, or as it is when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function headerValue(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
 /** A short, single-line, credential-free piece of a body for error messages. */
 export function excerpt(text: string, redact: (t: string) => string): string {
-  const flat = redact(text).replace(/\s+/g, ' ').trim();
+  // Only the start can be shown: redact a bounded piece (a secret cut at its end is past what is shown).
+  const flat = redact(text.slice(0, EXCERPT_CHARS * 8))
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
 }
 
@@ -287,11 +340,21 @@ export function parseApiError(
   let errorMsg = '';
   let requestId = headers.requestId;
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const nested = (body.error ?? {}) as Record<string, unknown>;
-    errorCode = String(body.error_code ?? nested.code ?? '');
-    errorMsg = String(body.error_msg ?? nested.message ?? '');
-    requestId = String(body.request_id ?? nested.request_id ?? '') || headers.requestId;
+    const parsed: unknown = JSON.parse(text);
+    const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+    const nested = (typeof body.error === 'object' && body.error !== null ? body.error : {}) as Record<
+      string,
+      unknown
+    >;
+    // Only text: an error field of another type says nothing the status does not.
+    const str = (...values: unknown[]) => {
+      const v = values.find((x) => typeof x === 'string' || typeof x === 'number');
+      return v === undefined ? '' : String(v);
+    };
+    errorCode = str(body.error_code, nested.code);
+    errorMsg = str(body.error_msg, nested.message);
+    requestId = str(body.request_id, nested.request_id) || headers.requestId;
+    if (typeof parsed !== 'object' || parsed === null) errorMsg = excerpt(text, redact);
   } catch {
     errorMsg = text.trim() ? excerpt(text, redact) : '';
   }

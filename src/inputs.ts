@@ -61,7 +61,7 @@ export const FAIL_ON_STATUSES: readonly StatusName[] = [
 const IN_PROGRESS_STATUSES = ['INIT', 'RUNNING', 'ROLLBACKING'];
 
 const REGION = /^[a-z]{2}-[a-z]+-\d{1,3}$/;
-const PROJECT_ID = /^[A-Za-z0-9-]{1,64}$/;
+export const PROJECT_ID = /^[A-Za-z0-9-]{1,64}$/;
 const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const IDP_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Printable ASCII without spaces: what an access key or a header token can be made of. */

@@ -4,7 +4,8 @@
  * (`npm run local-action`) loads it and calls `run()`.
  */
 import * as core from '@actions/core';
-import { type ActionIO, runAction } from './action.ts';
+import { type ActionIO, errorMessage, runAction } from './action.ts';
+import { logText } from './log.ts';
 
 const controller = new AbortController();
 
@@ -32,9 +33,29 @@ export function coreIO(): ActionIO {
   };
 }
 
+/**
+ * The last resort, for an exception nothing caught (one thrown from a callback, say): one error line with the
+ * message, `result=error`, exit code 1. Never a stack trace of the bundle.
+ */
+function crashed(error: unknown): void {
+  try {
+    core.setOutput('result', 'error');
+  } catch {
+    // The error line below still tells what happened.
+  }
+  core.setFailed(logText(`Unexpected error: ${errorMessage(error)}`));
+  process.exit(1);
+}
+
 /** Runs the action once. Never throws: every ending writes the outputs and the summary, and sets the exit code. */
 export async function run(): Promise<void> {
-  await runAction(coreIO(), { signal: controller.signal });
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
+  try {
+    await runAction(coreIO(), { signal: controller.signal });
+  } catch (error) {
+    crashed(error);
+  }
 }
 
 /**

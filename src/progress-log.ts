@@ -12,6 +12,8 @@ export interface LogSink {
 }
 
 export const HEARTBEAT_MS = 60_000;
+/** Sub-job lines shown per job and poll; the summary has them all. */
+export const MAX_SUB_JOB_LINES = 200;
 
 function detail(code: string | undefined, msg: string | undefined): string {
   return code ? ` (${code}${msg ? `: ${msg}` : ''})` : '';
@@ -53,14 +55,20 @@ export class ProgressLog {
   /** After each poll: per job that changed, its line, with its sub-jobs' changes grouped under it. */
   changes(changes: StatusChange[], elapsedMs: number): void {
     const byJob = new Map<string, StatusChange[]>();
-    for (const c of changes) byJob.set(c.jobId, [...(byJob.get(c.jobId) ?? []), c]);
+    for (const c of changes) {
+      const list = byJob.get(c.jobId);
+      if (list) list.push(c);
+      else byJob.set(c.jobId, [c]);
+    }
     for (const list of byJob.values()) {
       const subs = list.filter((c) => c.subJob);
       if (subs.length === 0) {
         this.#sink.info(jobLine(list));
       } else {
         this.#sink.startGroup(jobLine(list));
-        for (const c of subs) this.#sink.info(subJobLine(c));
+        for (const c of subs.slice(0, MAX_SUB_JOB_LINES)) this.#sink.info(subJobLine(c));
+        const more = subs.length - MAX_SUB_JOB_LINES;
+        if (more > 0) this.#sink.info(`… and ${more} more sub-jobs changed (the summary lists them all)`);
         this.#sink.endGroup();
       }
     }

@@ -77,6 +77,100 @@ export function errorText(error: Error | undefined): string {
   return lines.join('\n');
 }
 
+/** GitHub: "Outputs are Unicode strings, and can be a maximum of 1 MB". Stay under it, in UTF-8 bytes. */
+export const MAX_OUTPUT_BYTES = 1_000_000;
+/** `error_code` and `error_msg` are for a human or a condition: this much says what went wrong. */
+export const MAX_ERROR_OUTPUT_CHARS = 65_536;
+/** A string field of a job kept in `jobs` when the output must be shortened. */
+const SHORT_FIELD_CHARS = 1_000;
+
+const bytes = (text: string) => Buffer.byteLength(text);
+
+function cutField(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max)}… (cut: ${value.length - max} more characters)` : value;
+}
+
+/**
+ * The `jobs` output under `limit` bytes: sub-jobs are left out first (the last ones first), then long fields are
+ * cut, then whole jobs; each job that lost sub-jobs says how many in `sub_jobs_left_out`. Linear in the jobs' size.
+ * Returns the JSON and, when anything was left out, what.
+ */
+export function jobsOutput(jobs: MainJob[], limit = MAX_OUTPUT_BYTES): { json: string; leftOut?: string } {
+  const full = JSON.stringify(jobs);
+  if (bytes(full) <= limit) return { json: full };
+  // Room for the brackets, commas and `"sub_jobs_left_out":N` of every job.
+  const budget = limit - 2 - jobs.length * 40;
+  let cutFields = false;
+  const bare = jobs.map(({ sub_jobs: _, ...rest }) => {
+    let json = JSON.stringify(rest);
+    if (bytes(json) > budget / Math.max(1, jobs.length)) {
+      const short: Record<string, string> = {};
+      for (const [k, v] of Object.entries(rest)) short[k] = cutField(String(v), SHORT_FIELD_CHARS);
+      json = JSON.stringify(short);
+      cutFields = true;
+    }
+    return json;
+  });
+  let used = 0;
+  let jobsKept = 0;
+  for (const json of bare) {
+    if (used + bytes(json) + 1 > budget) break;
+    used += bytes(json) + 1;
+    jobsKept++;
+  }
+  let subTotal = 0;
+  let subKept = 0;
+  const parts: string[] = [];
+  for (let i = 0; i < jobsKept; i++) {
+    const subs = (jobs[i] as MainJob).sub_jobs ?? [];
+    subTotal += subs.length;
+    const kept: string[] = [];
+    for (const sub of subs) {
+      const json = JSON.stringify(sub);
+      if (used + bytes(json) + 1 > budget) break;
+      used += bytes(json) + 1;
+      kept.push(json);
+    }
+    subKept += kept.length;
+    const head = (bare[i] as string).slice(0, -1);
+    const sep = head.length > 1 ? ',' : '';
+    const leftOut = subs.length - kept.length;
+    const extra = subs.length === 0 ? '' : `${sep}"sub_jobs":[${kept.join(',')}]`;
+    parts.push(`${head}${extra}${leftOut > 0 ? `,"sub_jobs_left_out":${leftOut}` : ''}}`);
+  }
+  for (let i = jobsKept; i < jobs.length; i++) subTotal += (jobs[i] as MainJob).sub_jobs?.length ?? 0;
+  const said = [
+    subKept < subTotal ? `${subTotal - subKept} of ${subTotal} sub-jobs` : '',
+    jobsKept < jobs.length ? `${jobs.length - jobsKept} of ${jobs.length} jobs` : '',
+    cutFields ? `the text of fields over ${SHORT_FIELD_CHARS} characters` : '',
+  ].filter(Boolean);
+  return { json: `[${parts.join(',')}]`, leftOut: said.join(', ') };
+}
+
+/** The outputs of the contract, all strings, each under GitHub's limit; `warnings` say what was shortened. */
+export function boundedOutputs(outcome: WaitOutcome): { values: Record<string, string>; warnings: string[] } {
+  const values = outputs(outcome);
+  const warnings: string[] = [];
+  const jobs = jobsOutput(outcome.tracked.filter((t) => t.job).map((t) => t.job as MainJob));
+  values.jobs = jobs.json;
+  if (jobs.leftOut) {
+    warnings.push(
+      `The jobs output was shortened to stay under GitHub's 1 MB limit for one output: left out ${jobs.leftOut} ` +
+        '(the summary lists every sub-job it has room for)',
+    );
+  }
+  for (const name of ['error_code', 'error_msg'] as const) {
+    const value = values[name] ?? '';
+    if (value.length > MAX_ERROR_OUTPUT_CHARS) {
+      values[name] = cutField(value, MAX_ERROR_OUTPUT_CHARS);
+      warnings.push(
+        `The ${name} output was cut to ${MAX_ERROR_OUTPUT_CHARS} of its ${value.length} characters`,
+      );
+    }
+  }
+  return { values, warnings };
+}
+
 /** The outputs of the contract, all strings. */
 export function outputs(outcome: WaitOutcome): Record<string, string> {
   // The job the summary's verdict line is about.

@@ -19,6 +19,15 @@ export interface RetryPolicy {
   onRetry?: (error: Error, attempt: number, delayMs: number) => void;
 }
 
+/** The wait's `timeout` passed before an answer came: the wait ends as timed out, not as an error. */
+export class DeadlineError extends Error {
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeadlineError';
+  }
+}
+
 export function isRetryable(error: unknown): boolean {
   return error instanceof Error && (error as Partial<RetryableError>).retryable === true;
 }
@@ -38,10 +47,14 @@ export function backoffDelay(
  * the deadline (then the last error is thrown). Cancellation ends the loop with the last error.
  */
 export async function withRetry<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+  let last: unknown;
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
+      // A retry cut off by the deadline says less than the failure that led to it.
+      if (error instanceof DeadlineError && last !== undefined) throw last;
+      last = error;
       if (!isRetryable(error) || policy.signal?.aborted) throw error;
       const err = error as RetryableError;
       const delay = backoffDelay(n, policy, err.retryAfterMs);

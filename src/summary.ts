@@ -33,14 +33,37 @@ const RESULT_MARK: Record<string, string> = {
   error: '⚠️',
 };
 
-/** Escapes API text for Markdown/HTML: no tags, no table breaks, no links or code spans. */
-export function escapeText(value: string | undefined): string {
-  return (value ?? '').replace(/[&<>"'|`[\]\\*]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n|\r/g, ' ');
+/** Longest API text shown in one place of the summary (a cell, a title); the `jobs` output has it whole. */
+export const MAX_FIELD_CHARS = 1_000;
+/** Longest error shown in a job's caution block. */
+export const MAX_ERROR_CHARS = 4_000;
+/** Sub-jobs drawn in a job's timeline; the table lists them all. */
+export const MAX_TIMELINE_ROWS = 100;
+/** U+2060 WORD JOINER: invisible, and it breaks what GitHub would turn into a mention, a reference or a link. */
+const JOIN = '\u2060';
+
+/** API text cut to `max` characters, saying so. */
+export function clip(value: string, max = MAX_FIELD_CHARS): string {
+  return value.length > max ? `${value.slice(0, max)}… (${value.length - max} more characters)` : value;
 }
 
-/** Text safe inside a code block: printable, no backticks, one line. */
-function plain(value: string | undefined): string {
-  return (value ?? '').replace(/[^\x20-\x7e]|`/g, '?');
+/**
+ * Escapes API text for Markdown/HTML: no tags, no table breaks, no code spans or links; no autolinked URL
+ * or address (`://`, `www.`, `@`), no @mention and no #reference; one line, at most `max` characters.
+ */
+export function escapeText(value: string | undefined, max = MAX_FIELD_CHARS): string {
+  return clip(value ?? '', max)
+    .replace(/[@#]/g, (c) => `${c}${JOIN}`)
+    .replace(/:\/\//g, `:${JOIN}//`)
+    .replace(/\b(www)\./gi, `$1${JOIN}.`)
+    .replace(/\b(gh)-/gi, `$1${JOIN}-`)
+    .replace(/[&<>"'|`[\]\\*]/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(/\r?\n|\r/g, ' ');
+}
+
+/** Text safe inside a code block: printable, no backticks, one line, bounded. */
+function plain(value: string | undefined, max = 60): string {
+  return clip(value ?? '', max).replace(/[^\x20-\x7e]|`/g, '?');
 }
 
 function timeOf(text: string | undefined): number | undefined {
@@ -102,19 +125,24 @@ function entitiesCell(sub: SubJob): string {
     .join('<br>');
 }
 
-function errorCell(code: string | undefined, msg: string | undefined): string {
+function errorCell(code: string | undefined, msg: string | undefined, max = MAX_FIELD_CHARS): string {
   return [code, msg]
     .filter(Boolean)
-    .map((part) => escapeText(part))
+    .map((part) => escapeText(part, max))
     .join(': ');
 }
 
-/** Failed first, then by begin time. */
-function subJobOrder(a: SubJob, b: SubJob): number {
-  const fa = FAILED.has(a.status ?? '') ? 0 : 1;
-  const fb = FAILED.has(b.status ?? '') ? 0 : 1;
-  const notYet = Number.POSITIVE_INFINITY;
-  return fa - fb || (timeOf(a.begin_time) ?? notYet) - (timeOf(b.begin_time) ?? notYet) || 0;
+/** Failed first, then by begin time (not begun last); keys computed once per sub-job. */
+function subJobOrder(subs: readonly SubJob[]): SubJob[] {
+  return subs
+    .map((s, i) => ({
+      s,
+      i,
+      failed: FAILED.has(s.status ?? '') ? 0 : 1,
+      at: timeOf(s.begin_time) ?? Infinity,
+    }))
+    .sort((a, b) => a.failed - b.failed || (a.at === b.at ? 0 : a.at < b.at ? -1 : 1) || a.i - b.i)
+    .map((x) => x.s);
 }
 
 /**
@@ -122,38 +150,50 @@ function subJobOrder(a: SubJob, b: SubJob): number {
  * A sub-job that has not begun has an empty bar.
  */
 export function timeline(job: MainJob, now: number, width = TIMELINE_WIDTH): string[] {
-  const subs = [...(job.sub_jobs ?? [])].sort(
-    (a, b) =>
-      (timeOf(a.begin_time) ?? Number.POSITIVE_INFINITY) - (timeOf(b.begin_time) ?? Number.POSITIVE_INFINITY),
-  );
-  if (subs.length === 0) return [];
-  const begins = [job, ...subs].map((j) => timeOf(j.begin_time)).filter((t): t is number => t !== undefined);
-  if (begins.length === 0) return [];
-  const start = Math.min(...begins);
-  const ends = [job, ...subs].map((j) =>
-    timeOf(j.begin_time) === undefined ? start : (timeOf(j.end_time) ?? now),
-  );
-  const span = Math.max(1, Math.max(...ends) - start);
-  const nameWidth = Math.max(...subs.map((s) => plain(s.job_type).length), 7);
-  const rows = subs.map((s) => {
+  const all = job.sub_jobs ?? [];
+  if (all.length === 0) return [];
+  const begun = (j: SubJob) => timeOf(j.begin_time) ?? Number.POSITIVE_INFINITY;
+  const subs = byKey(all, begun);
+  let start = timeOf(job.begin_time) ?? Number.POSITIVE_INFINITY;
+  for (const s of subs) start = Math.min(start, begun(s));
+  if (!Number.isFinite(start)) return [];
+  let last = start;
+  for (const j of [job, ...subs]) {
+    last = Math.max(last, timeOf(j.begin_time) === undefined ? start : (timeOf(j.end_time) ?? now));
+  }
+  const span = Math.max(1, last - start);
+  const shown = subs.slice(0, MAX_TIMELINE_ROWS);
+  let nameWidth = 7;
+  for (const s of shown) nameWidth = Math.max(nameWidth, plain(s.job_type).length);
+  const rows = shown.map((s) => {
     const b = timeOf(s.begin_time);
     let bar = ' '.repeat(width);
     if (b !== undefined) {
       const e = timeOf(s.end_time) ?? now;
-      const from = Math.min(width - 1, Math.floor(((b - start) / span) * width));
+      const from = Math.max(0, Math.min(width - 1, Math.floor(((b - start) / span) * width)));
       const len = Math.max(1, Math.min(width - from, Math.round(((e - b) / span) * width)));
       const fill = FAILED.has(s.status ?? '') ? '▓' : timeOf(s.end_time) === undefined ? '▒' : '█';
       bar = ' '.repeat(from) + fill.repeat(len) + ' '.repeat(width - from - len);
     }
     const took = b === undefined ? 'not started' : jobDuration(s, now);
-    return `${plain(s.job_type).padEnd(nameWidth)} │${bar}│ ${plain(s.status).padEnd(13)} ${took}`;
+    return `${plain(s.job_type).padEnd(nameWidth)} │${bar}│ ${plain(s.status, 20).padEnd(13)} ${took}`;
   });
+  if (subs.length > shown.length)
+    rows.push(`… ${subs.length - shown.length} more sub-jobs (the table lists them all)`);
   return [
     '```text',
     ...rows,
     `${' '.repeat(nameWidth)}  ${formatDuration(span)} from ${plain(new Date(start).toISOString().slice(11, 19))} UTC; █ done ▒ running ▓ failed`,
     '```',
   ];
+}
+
+/** `items` sorted by a key computed once per item (keys that parse dates are not recomputed n log n times). */
+function byKey<T>(items: readonly T[], key: (item: T) => number): T[] {
+  return items
+    .map((item, i) => ({ item, k: key(item), i }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .map((x) => x.item);
 }
 
 export interface SummaryContext {
@@ -210,16 +250,24 @@ export function verdictLine(outcome: WaitOutcome, now: number, inProgress = fals
   return parts.join(' · ');
 }
 
-function jobSection(t: TrackedJob, ctx: SummaryContext): string[] {
+/** A job's section; `rows` are the indexes of its lines that are sub-job rows (to count what a cut leaves). */
+interface Section {
+  lines: string[];
+  firstRow: number;
+  rows: number;
+}
+
+function jobSection(t: TrackedJob, ctx: SummaryContext): Section {
   const { failOn, now } = ctx;
   const job = t.job;
   if (!job) {
-    return [
+    const lines = [
       `### ❔ Job ${escapeText(t.jobId ?? '(none found)')}`,
       '',
       'Not listed by the API during the wait.',
       '',
     ];
+    return { lines, firstRow: lines.length, rows: 0 };
   }
   const highlight = failOn.includes(job.status ?? '');
   const err = jobError(job);
@@ -233,13 +281,17 @@ function jobSection(t: TrackedJob, ctx: SummaryContext): string[] {
     `${resource} · began ${escapeText(job.begin_time) || '–'} · ended ${escapeText(job.end_time) || '–'} · ${jobDuration(job, now) || 'duration unknown'}`,
     '',
   ];
-  if (err.code || err.msg) lines.push(`> [!CAUTION]`, `> **${errorCell(err.code, err.msg)}**`, '');
-  const subs = [...(job.sub_jobs ?? [])].sort(subJobOrder);
+  if (err.code || err.msg) {
+    lines.push(`> [!CAUTION]`, `> **${errorCell(err.code, err.msg, MAX_ERROR_CHARS)}**`, '');
+  }
+  const subs = subJobOrder(job.sub_jobs ?? []);
+  let firstRow = lines.length;
   if (subs.length > 0) {
     lines.push(
       '| Status | Sub-job | Entities | Begin | End | Duration | Error |',
       '| --- | --- | --- | --- | --- | --- | --- |',
     );
+    firstRow = lines.length;
     for (const s of subs) {
       const row = [
         statusCell(s.status),
@@ -255,7 +307,7 @@ function jobSection(t: TrackedJob, ctx: SummaryContext): string[] {
     }
     lines.push('', ...timeline(job, now), '');
   }
-  return lines;
+  return { lines, firstRow, rows: subs.length };
 }
 
 /** Failed jobs first, the others in the order asked for. */
@@ -264,33 +316,51 @@ function sectionOrder(jobs: TrackedJob[], failOn: readonly string[]): TrackedJob
   return [...jobs].sort((a, b) => fails(a) - fails(b));
 }
 
-/** The summary markdown: verdict, headline, one section per job; cut with a note before `limitBytes`. */
+/**
+ * The summary markdown: verdict, headline, one section per job; cut with a note before `limitBytes`. Built in linear
+ * time: each line's size is counted once.
+ */
 export function renderSummary(ctx: SummaryContext): string {
   const { outcome } = ctx;
   const limit = ctx.limitBytes ?? SUMMARY_LIMIT_BYTES;
   const jobs = sectionOrder(outcome.tracked, ctx.failOn);
-  const note = (shown: number) =>
-    `> [!NOTE]\n> Summary cut to stay under GitHub's size limit: ${shown} of ${jobs.length} jobs shown. The \`jobs\` output has everything.\n`;
-  let out = `## ${verdictLine(outcome, ctx.now, ctx.inProgress)}\n\n${escapeText(ctx.headline)}\n\n`;
-  const reserve = Buffer.byteLength(note(jobs.length)) + 16;
+  let subTotal = 0;
+  for (const t of jobs) subTotal += t.job?.sub_jobs?.length ?? 0;
+  const note = (jobsShown: number, subsShown: number) =>
+    `> [!NOTE]\n> Summary cut to stay under GitHub's size limit: ${jobsShown} of ${jobs.length} jobs and ` +
+    `${subsShown} of ${subTotal} sub-jobs shown. The \`jobs\` output has more.\n`;
+  const parts = [
+    `## ${verdictLine(outcome, ctx.now, ctx.inProgress)}\n\n${escapeText(ctx.headline, MAX_ERROR_CHARS)}\n\n`,
+  ];
+  let size = Buffer.byteLength(parts[0] as string);
+  const reserve = Buffer.byteLength(note(jobs.length, subTotal)) + 16;
+  let subsShown = 0;
   for (let i = 0; i < jobs.length; i++) {
     const section = jobSection(jobs[i] as TrackedJob, ctx);
-    const text = `${section.join('\n')}\n`;
-    if (Buffer.byteLength(out) + Buffer.byteLength(text) + reserve <= limit) {
-      out += text;
+    const sizes = section.lines.map((line) => Buffer.byteLength(line) + 1);
+    let total = 0;
+    for (const n of sizes) total += n;
+    if (size + total + reserve <= limit) {
+      parts.push(`${section.lines.join('\n')}\n`);
+      size += total;
+      subsShown += section.rows;
       continue;
     }
     // Keep the whole lines of this section that fit, closing a code block left open, then say what was cut.
-    let partial = '';
+    const kept: string[] = [];
     let fenced = false;
-    for (const line of section) {
-      const next = `${partial}${line}\n`;
-      if (Buffer.byteLength(out) + Buffer.byteLength(next) + reserve + 4 > limit) break;
-      partial = next;
+    for (let l = 0; l < section.lines.length; l++) {
+      const n = sizes[l] as number;
+      if (size + n + reserve + 4 > limit) break;
+      const line = section.lines[l] as string;
+      kept.push(line);
+      size += n;
+      if (l >= section.firstRow && l < section.firstRow + section.rows) subsShown++;
       if (line.startsWith('```')) fenced = !fenced;
     }
-    if (fenced) partial += '```\n';
-    return `${out}${partial}\n${note(i + (partial ? 1 : 0))}`;
+    if (fenced) kept.push('```');
+    const partial = kept.length ? `${kept.join('\n')}\n` : '';
+    return `${parts.join('')}${partial}\n${note(i + (kept.length ? 1 : 0), subsShown)}`;
   }
-  return out;
+  return parts.join('');
 }

@@ -1,16 +1,16 @@
-import { isRetryable } from './retry.ts';
+import { DeadlineError, isRetryable } from './retry.ts';
 import type { Clock, ListJobsQuery, MainJob, Result, SubJob } from './types.ts';
 
 export const IN_PROGRESS: readonly string[] = ['INIT', 'RUNNING', 'ROLLBACKING'];
 export const TERMINAL: readonly string[] = ['SUCCESS', 'COMPLETE', 'FAIL', 'ROLLBACK_FAIL', 'CANCEL'];
 
 /** Only the known terminal statuses end a wait; an unknown status counts as in progress until `timeout`. */
-export function isTerminal(status: string | undefined): boolean {
-  return status !== undefined && TERMINAL.includes(status);
+export function isTerminal(status: unknown): boolean {
+  return typeof status === 'string' && TERMINAL.includes(status);
 }
 
-export function isKnownStatus(status: string | undefined): boolean {
-  return status !== undefined && (IN_PROGRESS.includes(status) || TERMINAL.includes(status));
+export function isKnownStatus(status: unknown): boolean {
+  return typeof status === 'string' && (IN_PROGRESS.includes(status) || TERMINAL.includes(status));
 }
 
 export interface WaitRequest {
@@ -25,6 +25,8 @@ export interface WaitRequest {
   maxPollIntervalMs: number;
   failOn: readonly string[];
   failFast: boolean;
+  /** With `timeoutMs` 0, the one check may take this long (its retries included). */
+  requestTimeoutMs?: number;
 }
 
 export interface StatusChange {
@@ -135,6 +137,8 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   const { clock, signal, events = {} } = deps;
   const start = clock.now();
   const deadline = start + req.timeoutMs;
+  // What bounds the requests of a poll: the deadline, or for a single check (timeout 0) one request_timeout.
+  const listDeadline = req.timeoutMs === 0 ? start + (req.requestTimeoutMs ?? 10_000) : deadline;
   const resourceMode = req.jobIds.length === 0;
   const tracked: TrackedJob[] = resourceMode ? [{}] : req.jobIds.map((jobId) => ({ jobId }));
   const seen = new Map<string, string>();
@@ -193,7 +197,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       const t = tracked[0] as TrackedJob;
       const jobs = await deps.list(
         { resource_id: req.resourceId, job_type: req.jobType, begin_time: req.beginTime, job_id: t.jobId },
-        deadline,
+        listDeadline,
       );
       const job = t.jobId ? jobs.find((j) => j.job_id === t.jobId) : newestMatching(jobs, req);
       if (!job) {
@@ -215,10 +219,12 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     const batch = batchQuery(pending);
     let single = pending;
     if (batch) {
-      const jobs = await deps.list(batch, deadline);
+      const jobs = await deps.list(batch, listDeadline);
+      const byId = new Map<string | undefined, MainJob>();
+      for (const j of jobs) if (!byId.has(j.job_id)) byId.set(j.job_id, j);
       single = [];
       for (const t of pending) {
-        const job = jobs.find((j) => j.job_id === t.jobId);
+        const job = byId.get(t.jobId);
         if (!job || !t.job) {
           single.push(t);
           continue;
@@ -228,7 +234,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       if (failing && req.failFast) return changed;
     }
     for (const t of single) {
-      const jobs = await deps.list({ job_id: t.jobId }, deadline);
+      const jobs = await deps.list({ job_id: t.jobId }, listDeadline);
       const job = jobs.find((j) => j.job_id === t.jobId);
       if (!job) {
         if (!missReported.has(t.jobId as string)) {
@@ -253,8 +259,13 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       lastPollError = undefined;
     } catch (error) {
       if (signal?.aborted) return outcome('cancelled');
-      if (!isRetryable(error)) return outcome('error', error as Error);
-      lastPollError = error as Error;
+      const err = error instanceof Error ? error : new Error(String(error));
+      // `timeout` is a hard bound: a poll cut short by it ends the wait as timed out, with the last known state.
+      if (err instanceof DeadlineError || (isRetryable(err) && clock.now() >= deadline)) {
+        return outcome('timeout', err instanceof DeadlineError ? (lastPollError ?? err) : err);
+      }
+      if (!isRetryable(err)) return outcome('error', err);
+      lastPollError = err;
       events.pollFailed?.(lastPollError);
     } finally {
       events.pollDone?.({ poll: polls, changes: pollChanges, elapsedMs: clock.now() - start, tracked });
