@@ -5,13 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, ElbEmulator, simpleJob, upgradeJob } from '../emulator/index.ts';
 import { akskAuthorizer, tokenAuthorizer } from '../src/auth.ts';
 import { ElbClient, listJobsQuery } from '../src/elb-client.ts';
-import {
-  ApiError,
-  HttpClient,
-  type HttpClientOptions,
-  NetworkError,
-  ResponseFormatError,
-} from '../src/http.ts';
+import { ApiError, HttpClient, type HttpClientOptions, ResponseFormatError } from '../src/http.ts';
 import { DeadlineError } from '../src/retry.ts';
 import type { Clock } from '../src/types.ts';
 

@@ -221,7 +221,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
           signal,
           stdout,
           stderr,
-          outputs: Object.fromEntries(parseOutputFile(readFileSync(env.GITHUB_OUTPUT as string, 'utf8'))),
+          outputs: Object.fromEntries(parseOutputFile(readIfFile(env.GITHUB_OUTPUT as string))),
           summary: readIfFile(env.GITHUB_STEP_SUMMARY as string),
           ms: performance.now() - started,
         }),

@@ -55,10 +55,11 @@ class Checker {
   }
 
   fail(field: string, value: unknown, expected: string): never {
-    throw new ShapeError({
-      field,
-      message: `${this.what} answered ${this.job} with "${field}" as ${typeName(value)}, not ${expected}`,
-    });
+    const got =
+      value === undefined
+        ? `without "${field}", which must be ${expected}`
+        : `with "${field}" as ${typeName(value)}, not ${expected}`;
+    throw new ShapeError({ field, message: `${this.what} answered ${this.job} ${got}` });
   }
 
   /** A string field: missing or null is left out. */

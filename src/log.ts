@@ -43,6 +43,11 @@ function unquote(line: string): string {
   return COMMAND_START.test(line) ? `${QUOTE}${line}` : line;
 }
 
+/** Text without terminal escape, control or bidi-override characters (line breaks kept). */
+export function stripUnsafe(text: string): string {
+  return text.replace(UNSAFE, '');
+}
+
 /** One log line: no line break, no unsafe character, bounded, never read as a command. */
 export function logLine(text: string): string {
   return unquote(bound(text.replace(UNSAFE, '').replace(LINE_BREAK, ' ')));

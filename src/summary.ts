@@ -4,6 +4,7 @@
  * GitHub's 1 MiB limit, cut with a note when it must be.
  */
 import { formatDuration } from './duration.ts';
+import { stripUnsafe } from './log.ts';
 import type { MainJob, SubJob } from './types.ts';
 import { apiTime, type TrackedJob, type WaitOutcome } from './waiter.ts';
 
@@ -52,7 +53,7 @@ export function clip(value: string, max = MAX_FIELD_CHARS): string {
  * or address (`://`, `www.`, `@`), no @mention and no #reference; one line, at most `max` characters.
  */
 export function escapeText(value: string | undefined, max = MAX_FIELD_CHARS): string {
-  return clip(value ?? '', max)
+  return stripUnsafe(clip(value ?? '', max))
     .replace(/[@#]/g, (c) => `${c}${JOIN}`)
     .replace(/:\/\//g, `:${JOIN}//`)
     .replace(/\b(www)\./gi, `$1${JOIN}.`)
@@ -257,7 +258,8 @@ interface Section {
   rows: number;
 }
 
-function jobSection(t: TrackedJob, ctx: SummaryContext): Section {
+/** `budget`: rows past this many bytes would be cut anyway, so they are not built (50,000 sub-jobs stay cheap). */
+function jobSection(t: TrackedJob, ctx: SummaryContext, budget = Number.POSITIVE_INFINITY): Section {
   const { failOn, now } = ctx;
   const job = t.job;
   if (!job) {
@@ -292,7 +294,11 @@ function jobSection(t: TrackedJob, ctx: SummaryContext): Section {
       '| --- | --- | --- | --- | --- | --- | --- |',
     );
     firstRow = lines.length;
+    let size = 0;
+    let built = 0;
     for (const s of subs) {
+      if (size > budget) break;
+      built++;
       const row = [
         statusCell(s.status),
         escapeText(s.job_type),
@@ -303,11 +309,14 @@ function jobSection(t: TrackedJob, ctx: SummaryContext): Section {
         errorCell(s.error_code, s.error_msg),
       ];
       const failed = FAILED.has(s.status ?? '');
-      lines.push(`| ${(failed ? row.map((c) => (c ? `**${c}**` : c)) : row).join(' | ')} |`);
+      const line = `| ${(failed ? row.map((c) => (c ? `**${c}**` : c)) : row).join(' | ')} |`;
+      size += line.length;
+      lines.push(line);
     }
     lines.push('', ...timeline(job, now), '');
+    return { lines, firstRow, rows: built };
   }
-  return { lines, firstRow, rows: subs.length };
+  return { lines, firstRow, rows: 0 };
 }
 
 /** Failed jobs first, the others in the order asked for. */
@@ -336,7 +345,7 @@ export function renderSummary(ctx: SummaryContext): string {
   const reserve = Buffer.byteLength(note(jobs.length, subTotal)) + 16;
   let subsShown = 0;
   for (let i = 0; i < jobs.length; i++) {
-    const section = jobSection(jobs[i] as TrackedJob, ctx);
+    const section = jobSection(jobs[i] as TrackedJob, ctx, limit - size);
     const sizes = section.lines.map((line) => Buffer.byteLength(line) + 1);
     let total = 0;
     for (const n of sizes) total += n;
