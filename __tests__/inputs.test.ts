@@ -71,7 +71,7 @@ const expectedBase: Config = {
   region: 'cn-north-4',
   projectId: undefined,
   endpoint: 'https://elb.cn-north-4.myhuaweicloud.com',
-  iamEndpoint: 'https://iam.myhuaweicloud.com',
+  iamEndpoint: 'https://iam.cn-north-4.myhuaweicloud.com',
   credentials: { kind: 'aksk', accessKey: AK, secretKey: SK },
   jobIds: [JOB],
   resourceId: undefined,
@@ -231,14 +231,17 @@ describe('parseInputs: valid input', () => {
     expect(config.projectId).toBe(PROJECT);
   });
 
-  it.each(['cn-north-4', 'ap-southeast-1', 'eu-west-101', 'my-kualalumpur-1', 'cn-southwest-242'])(
-    'accepts the region %s',
-    (region) => {
-      const { config } = parse({ ...base, region });
-      expect(config.region).toBe(region);
-      expect(config.endpoint).toBe(`https://elb.${region}.myhuaweicloud.com`);
-    },
-  );
+  it.each([
+    ['cn-north-4', 'https://elb.cn-north-4.myhuaweicloud.com'],
+    ['ap-southeast-1', 'https://elb.ap-southeast-1.myhuaweicloud.com'],
+    ['eu-west-101', 'https://elb.eu-west-101.myhuaweicloud.eu'],
+    ['my-kualalumpur-1', 'https://elb.my-kualalumpur-1.myhuaweicloud.com'],
+    ['cn-southwest-242', 'https://elb.cn-southwest-242.myhuaweicloud.com'],
+  ])('accepts the region %s', (region, endpoint) => {
+    const { config } = parse({ ...base, region });
+    expect(config.region).toBe(region);
+    expect(config.endpoint).toBe(endpoint);
+  });
 
   it('warns when begin_time is in the future', () => {
     const now = Date.parse('2024-03-23T08:00:00Z');
@@ -343,7 +346,7 @@ describe('parseInputs: environment fallbacks', () => {
   ])('region: %s', (_name, inputs, env, region) => {
     const { config } = parse({ ...base, ...inputs }, env);
     expect(config.region).toBe(region);
-    expect(config.endpoint).toBe(`https://elb.${region}.myhuaweicloud.com`);
+    expect(config.endpoint).toBe(defaultEndpoint(region));
   });
 
   it.each([
@@ -378,7 +381,25 @@ describe('parseInputs: environment fallbacks', () => {
       { HUAWEICLOUD_SDK_IAM_ENDPOINT: 'https://iam.example.eu/v3-prefix/' },
       'https://iam.example.eu/v3-prefix',
     ],
-    ['default', {}, {}, 'https://iam.myhuaweicloud.com'],
+    ["default: the region's", {}, {}, 'https://iam.cn-north-4.myhuaweicloud.com'],
+    [
+      'default of eu-west-101: its own site',
+      { region: 'eu-west-101' },
+      {},
+      'https://iam.eu-west-101.myhuaweicloud.eu',
+    ],
+    [
+      'default of a region with no IAM of its own: the global one',
+      { region: 'tr-west-1' },
+      {},
+      'https://iam.myhuaweicloud.com',
+    ],
+    [
+      'default without a region: the global one',
+      { region: '', endpoint: 'https://elb.example.eu', project_id: PROJECT },
+      {},
+      'https://iam.myhuaweicloud.com',
+    ],
   ])('iam_endpoint: %s', (_name, inputs, env, iamEndpoint) => {
     expect(parse({ ...base, ...inputs }, env).config.iamEndpoint).toBe(iamEndpoint);
   });

@@ -11,6 +11,8 @@ import { type Loopback, loopback } from './loopback.ts';
 export interface TestProxyOptions {
   /** PEM key and certificate: the proxy speaks HTTPS (clients must trust the certificate). */
   tls?: { key: string; cert: string };
+  /** Record each target and refuse it (403): nothing is reached (a test of where a client goes, offline). */
+  offline?: boolean;
 }
 
 export class TestProxy {
@@ -28,6 +30,10 @@ export class TestProxy {
   async start(): Promise<string> {
     const forward = (req: IncomingMessage, res: ServerResponse) => {
       this.seen.push(`${req.method} ${req.url}`);
+      if (this.options.offline) {
+        res.writeHead(403, { 'Content-Length': '0' }).end();
+        return;
+      }
       const target = new URL(req.url ?? '');
       const upstream = request(
         {
@@ -62,6 +68,10 @@ export class TestProxy {
     const lifecycle = loopback(server, 'TestProxy');
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       this.seen.push(`CONNECT ${req.url}`);
+      if (this.options.offline) {
+        client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       const [host, port] = (req.url ?? '').split(':');
       const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

@@ -155,12 +155,13 @@ export async function runAction(host: ActionIO, deps: RunDeps = {}): Promise<Res
   let checkRun: CheckRun | undefined;
 
   try {
-    config = parseInputs(io, { setSecret, warning: io.warning });
+    config = parseInputs(io, { setSecret, warning: io.warning, debug: io.debug });
     warnClearText(config, io.warning);
     // One keep-alive dispatcher for every request, GitHub's included, unless the caller brings one.
     if (!deps.dispatcher) ownDispatcher = createDispatcher(io.env, config.requestTimeoutMs);
     const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);
-    const deadline = started + config.timeoutMs;
+    // What bounds every request: `timeout`, or for a single check (timeout 0) one request_timeout.
+    const deadline = started + (config.timeoutMs === 0 ? config.requestTimeoutMs : config.timeoutMs);
     const common: Omit<HttpClientOptions, 'endpoint'> = {
       authorizer: plainAuthorizer,
       dispatcher,

@@ -6,6 +6,7 @@
  */
 
 import { formatDuration, parseDuration } from './duration.ts';
+import { GLOBAL_IAM_ENDPOINT, regionEndpoints } from './regions.ts';
 import type { Config, Credentials, StatusName } from './types.ts';
 
 export interface InputSource {
@@ -18,6 +19,7 @@ export interface InputHooks {
   /** Called the moment a secret value is read, before anything is logged. */
   setSecret(value: string): void;
   warning(message: string): void;
+  debug?(message: string): void;
 }
 
 /** A bad input. The message names the input, says what is wrong and shows a valid example; never a secret. */
@@ -42,7 +44,7 @@ export const DEFAULTS = {
   summary: 'true',
 } as const;
 
-export const DEFAULT_IAM_ENDPOINT = 'https://iam.myhuaweicloud.com';
+export const DEFAULT_IAM_ENDPOINT = GLOBAL_IAM_ENDPOINT;
 
 /** Floors and ceiling of the durations (ms). */
 export const MIN_POLL_INTERVAL_MS = 100;
@@ -94,9 +96,9 @@ const EXAMPLES = {
   check_name: 'ELB upgrade',
 } as const;
 
-/** The ELB endpoint of a public Huawei Cloud region. */
+/** The default ELB endpoint of a region (`regions.ts`). */
 export function defaultEndpoint(region: string): string {
-  return `https://elb.${region}.myhuaweicloud.com`;
+  return regionEndpoints(region).elb;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -521,6 +523,7 @@ export function parseInputs(source: InputSource, hooks: InputHooks, now: () => n
   const safeHooks: InputHooks = {
     setSecret: hooks.setSecret,
     warning: (message) => hooks.warning(redact(message, secrets.all)),
+    debug: (message) => hooks.debug?.(redact(message, secrets.all)),
   };
   try {
     return parseAfterSecrets(source, safeHooks, secrets, now);
@@ -547,11 +550,16 @@ function parseAfterSecrets(
     throw new InputError('region', `${describe(region)} is not a region ID (${hint})`, EXAMPLES.region);
   }
   const endpointInput = source.getInput('endpoint');
+  const iam = inputOrEnv(source, 'iam_endpoint', ['HUAWEICLOUD_SDK_IAM_ENDPOINT']);
+  const defaults = region ? regionEndpoints(region.value) : undefined;
+  if (defaults?.fallback && (endpointInput === '' || !iam)) {
+    hooks.debug?.(`${defaults.fallback}; using ${defaults.elb} and ${defaults.iam} unless overridden`);
+  }
   let endpoint: string;
   if (endpointInput !== '') {
     endpoint = parseEndpoint('endpoint', { value: endpointInput, from: 'input' });
-  } else if (region) {
-    endpoint = defaultEndpoint(region.value);
+  } else if (defaults) {
+    endpoint = defaults.elb;
   } else {
     throw new InputError(
       'region',
@@ -559,8 +567,7 @@ function parseAfterSecrets(
       EXAMPLES.region,
     );
   }
-  const iam = inputOrEnv(source, 'iam_endpoint', ['HUAWEICLOUD_SDK_IAM_ENDPOINT']);
-  const iamEndpoint = iam ? parseEndpoint('iam_endpoint', iam) : DEFAULT_IAM_ENDPOINT;
+  const iamEndpoint = iam ? parseEndpoint('iam_endpoint', iam) : (defaults?.iam ?? GLOBAL_IAM_ENDPOINT);
 
   const project = inputOrEnv(source, 'project_id', ['HUAWEICLOUD_SDK_PROJECT_ID', 'HUAWEI_CLOUD_PROJECT_ID']);
   if (project && !PROJECT_ID.test(project.value)) {

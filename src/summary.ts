@@ -5,6 +5,7 @@
  */
 import { formatDuration } from './duration.ts';
 import { stripUnsafe } from './log.ts';
+import { onPublicSite } from './regions.ts';
 import type { MainJob, SubJob } from './types.ts';
 import { apiTime, type TrackedJob, type WaitOutcome } from './waiter.ts';
 
@@ -110,6 +111,8 @@ export function consoleUrl(
   endpoint: string | undefined,
 ): string | undefined {
   if (!region || !job.resource_id || resourceType(job) !== 'loadbalancer') return undefined;
+  // Huawei Cloud Europe (eu-west-101) has a console of its own, at an address this action does not know.
+  if (!onPublicSite(region)) return undefined;
   if (endpoint && !/(^|\.)myhuaweicloud\.com$/.test(new URL(endpoint).hostname)) return undefined;
   if (!/^[a-z]{2}-[a-z]+-\d{1,3}$/.test(region) || !/^[A-Za-z0-9-]+$/.test(job.resource_id)) return undefined;
   return `https://console.huaweicloud.com/vpc/?region=${region}#/elb/detail/basicInfo?ulbId=${job.resource_id}`;
