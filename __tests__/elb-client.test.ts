@@ -3,11 +3,11 @@
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, ElbEmulator, simpleJob, upgradeJob } from '../emulator/index.ts';
-import { akskAuthorizer, tokenAuthorizer } from '../src/auth.ts';
-import { ElbClient, listJobsQuery } from '../src/elb-client.ts';
-import { ApiError, HttpClient, type HttpClientOptions, ResponseFormatError } from '../src/http.ts';
-import { DeadlineError } from '../src/retry.ts';
-import type { Clock } from '../src/types.ts';
+import type { Clock } from '../src/domain/types.ts';
+import { akskAuthorizer, tokenAuthorizer } from '../src/huawei/auth.ts';
+import { ElbClient, listJobsQuery } from '../src/huawei/elb-client.ts';
+import { ApiError, HttpClient, type HttpClientOptions, ResponseFormatError } from '../src/huawei/http.ts';
+import { DeadlineError } from '../src/huawei/retry.ts';
 
 const AK = 'CLIENTTESTACCESSKEY0';
 const SK = 'client-test-secret-key-000000000000000000';

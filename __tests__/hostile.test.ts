@@ -3,14 +3,13 @@
  * 50,000 sub-jobs (linear time, bounded size).
  */
 import { describe, expect, it } from 'vitest';
-import { CHECK_SUMMARY_LIMIT } from '../src/check-run.ts';
-import { parseListJobs, ShapeError } from '../src/job-shape.ts';
-import { logLine, logText, MAX_MESSAGE_CHARS, safeLog } from '../src/log.ts';
-import { ProgressLog } from '../src/progress-log.ts';
-import { boundedOutputs, jobsOutput, MAX_OUTPUT_BYTES } from '../src/report.ts';
-import { escapeText, renderSummary, SUMMARY_LIMIT_BYTES } from '../src/summary.ts';
-import type { MainJob, SubJob } from '../src/types.ts';
-import type { StatusChange } from '../src/waiter.ts';
+import type { MainJob, StatusChange, SubJob } from '../src/domain/types.ts';
+import { parseListJobs, ShapeError } from '../src/huawei/job-shape.ts';
+import { CHECK_SUMMARY_LIMIT } from '../src/report/check-run.ts';
+import { logLine, logText, MAX_MESSAGE_CHARS, safeLog } from '../src/report/log.ts';
+import { ProgressLog } from '../src/report/progress-log.ts';
+import { escapeText, renderSummary, SUMMARY_LIMIT_BYTES } from '../src/report/summary.ts';
+import { boundedOutputs, jobsOutput, MAX_OUTPUT_BYTES } from '../src/report/verdict.ts';
 import { FAIL_ON, NOW, outcome } from './helpers/jobs.ts';
 
 const SUBS = 50_000;
@@ -127,7 +126,7 @@ describe(`${SUBS} sub-jobs`, () => {
   it('the summary renders in well under a second, under 1 MiB, saying what was cut', () => {
     let md = '';
     expect(
-      timed(() => (md = renderSummary({ outcome: out, failOn: FAIL_ON, now: NOW, headline: 'done' }))),
+      timed(() => (md = renderSummary({ view: out, failOn: FAIL_ON, now: NOW, headline: 'done' }))),
     ).toBeLessThan(1_000);
     expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES);
     expect(md).toMatch(/: 1 of 1 jobs and \d+ of 50000 sub-jobs shown\. /);
@@ -137,7 +136,7 @@ describe(`${SUBS} sub-jobs`, () => {
 
   it("the check-run text fits GitHub's limit", () => {
     const md = renderSummary({
-      outcome: out,
+      view: out,
       failOn: FAIL_ON,
       now: NOW,
       headline: 'x',

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../src/domain/types.ts';
 import {
   DEFAULTS,
   defaultEndpoint,
   InputError,
   type InputHooks,
   type InputSource,
-  normaliseBeginTime,
   parseInputs,
-} from '../src/inputs.ts';
-import type { Config } from '../src/types.ts';
+} from '../src/inputs/inputs.ts';
+import { normaliseBeginTime } from '../src/inputs/time.ts';
+import { Secrets } from '../src/secrets.ts';
 
 const AK = 'AKINPUT0000EXAMPLE01';
 const SK = 'skInputSecretValue000000000000000000001';
@@ -28,13 +29,13 @@ function source(inputs: Inputs, env: Env = {}): InputSource {
 
 type Event = { type: 'secret' | 'warning'; value: string };
 
-function recorder(): InputHooks & { events: Event[]; secrets(): string[]; warnings(): string[] } {
+function recorder(): InputHooks & { events: Event[]; masked(): string[]; warnings(): string[] } {
   const events: Event[] = [];
   return {
     events,
-    setSecret: (value) => events.push({ type: 'secret', value }),
+    secrets: new Secrets((value) => events.push({ type: 'secret', value })),
     warning: (value) => events.push({ type: 'warning', value }),
-    secrets: () => events.filter((e) => e.type === 'secret').map((e) => e.value),
+    masked: () => events.filter((e) => e.type === 'secret').map((e) => e.value),
     warnings: () => events.filter((e) => e.type === 'warning').map((e) => e.value),
   };
 }
@@ -507,7 +508,7 @@ describe('parseInputs: secrets', () => {
 
   it('masks every secret value, used or not, before the first warning', () => {
     const { hooks } = parse({ ...allSecrets, resource_id: RESOURCE }, allEnv);
-    expect(hooks.secrets()).toEqual(everySecret);
+    expect(hooks.masked()).toEqual(everySecret);
     const firstWarning = hooks.events.findIndex((e) => e.type === 'warning');
     const lastSecret = hooks.events.findLastIndex((e) => e.type === 'secret');
     expect(hooks.warnings()).toHaveLength(2);
@@ -520,18 +521,18 @@ describe('parseInputs: secrets', () => {
   it('masks every secret before reporting a bad input, and the error does not contain them', () => {
     const { error, hooks } = parseError({ ...allSecrets, job_id: '' }, allEnv);
     expect(error.input).toBe('job_id');
-    expect(hooks.secrets()).toEqual(everySecret);
+    expect(hooks.masked()).toEqual(everySecret);
     for (const secret of everySecret) expect(error.message).not.toContain(secret);
   });
 
   it('does not mask non-secret inputs', () => {
     const { hooks } = parse({ ...base, project_id: PROJECT, idp_id: '', check_name: 'x' });
-    expect(hooks.secrets()).toEqual([AK, SK]);
+    expect(hooks.masked()).toEqual([AK, SK]);
   });
 
   it('masks a multi-line secret as a whole and line by line', () => {
     const { error, hooks } = parseError({ ...base, auth_token: 'firstLine01\nsecondLine02' });
-    expect(hooks.secrets()).toEqual(['firstLine01\nsecondLine02', 'firstLine01', 'secondLine02', AK, SK]);
+    expect(hooks.masked()).toEqual(['firstLine01\nsecondLine02', 'firstLine01', 'secondLine02', AK, SK]);
     expect(error.input).toBe('auth_token');
     expect(error.message).toContain('contains whitespace or a line break');
     expect(error.message).not.toContain('firstLine01');

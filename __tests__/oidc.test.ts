@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationSeconds } from '../src/oidc.ts';
+import { durationSeconds } from '../src/huawei/iam.ts';
 
 describe('durationSeconds', () => {
   it('asks for the wait plus ten minutes, within IAM bounds of 15 minutes and 24 hours', () => {

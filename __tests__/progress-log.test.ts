@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressLog } from '../src/progress-log.ts';
-import type { MainJob } from '../src/types.ts';
-import type { StatusChange } from '../src/waiter.ts';
+import type { MainJob, StatusChange } from '../src/domain/types.ts';
+import { ProgressLog } from '../src/report/progress-log.ts';
 
 function sink() {
   const lines: string[] = [];

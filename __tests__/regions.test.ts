@@ -5,8 +5,8 @@ import {
   IAM_REGIONS,
   onPublicSite,
   regionEndpoints,
-} from '../src/regions.ts';
-import { consoleUrl } from '../src/summary.ts';
+} from '../src/inputs/regions.ts';
+import { consoleUrl } from '../src/report/summary.ts';
 import { completed } from './helpers/jobs.ts';
 
 /** `ElbRegion` of huaweicloud-sdk-nodejs-v3 (services/elb/v3/ElbRegion.ts), region by region. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../src/http.ts';
-import { errorText, headline, outputs } from '../src/report.ts';
+import { ApiError } from '../src/huawei/http.ts';
+import { errorText, headline, outputs } from '../src/report/verdict.ts';
 import { completed, failed, oneFailedOfTwo, outcome } from './helpers/jobs.ts';
 
 describe('outputs', () => {

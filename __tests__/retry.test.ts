@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, withRetry } from '../src/retry.ts';
-import type { Clock } from '../src/types.ts';
+import type { Clock } from '../src/domain/types.ts';
+import { backoffDelay, withRetry } from '../src/huawei/retry.ts';
 
 class Flaky extends Error {
   readonly retryable: boolean;

@@ -5,7 +5,13 @@
 import url from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery, encodePath, formatSdkDate, type SignInput, signRequest } from '../src/signer.ts';
+import {
+  canonicalQuery,
+  encodePath,
+  formatSdkDate,
+  type SignInput,
+  signRequest,
+} from '../src/huawei/signer.ts';
 import { sdkSign } from './helpers/sdk.ts';
 
 const NUM_RUNS = 1000;

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery, encodePath, encodeSegment, formatSdkDate, signRequest } from '../src/signer.ts';
+import {
+  canonicalQuery,
+  encodePath,
+  encodeSegment,
+  formatSdkDate,
+  signRequest,
+} from '../src/huawei/signer.ts';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { headline } from '../src/report.ts';
-import { consoleUrl, escapeText, renderSummary, timeline, verdictLine } from '../src/summary.ts';
-import type { MainJob } from '../src/types.ts';
+import type { MainJob } from '../src/domain/types.ts';
+import { consoleUrl, escapeText, renderSummary, timeline, verdictLine } from '../src/report/summary.ts';
+import { headline } from '../src/report/verdict.ts';
 import { completed, FAIL_ON, NOW, oneFailedOfTwo, outcome } from './helpers/jobs.ts';
 
 describe('escapeText', () => {
@@ -103,7 +103,7 @@ describe('renderSummary', () => {
   it('matches the reviewed summary of a failed and a completed upgrade', async () => {
     const out = oneFailedOfTwo();
     const md = renderSummary({
-      outcome: out,
+      view: out,
       failOn: FAIL_ON,
       now: NOW,
       headline: headline(out, 3_600_000),
@@ -136,7 +136,7 @@ describe('renderSummary', () => {
       ],
     };
     const out = outcome({ result: 'timeout', tracked: [{ jobId: 'r', job: running }, { jobId: 'ghost' }] });
-    const md = renderSummary({ outcome: out, failOn: FAIL_ON, now: NOW, headline: headline(out, 600_000) });
+    const md = renderSummary({ view: out, failOn: FAIL_ON, now: NOW, headline: headline(out, 600_000) });
     await expect(md).toMatchFileSnapshot('./__snapshots__/summary-timeout.md');
     expect(md.split('\n')[0]).toBe(
       '## ⏱️ TIMED OUT (last RUNNING) · UPGRADE · loadbalancer lb-9 · 10m so far · 0 of 2 jobs done',
@@ -155,7 +155,7 @@ describe('renderSummary', () => {
     }));
     const out = outcome({ tracked: many });
     for (const limit of [100_000, 54_321, 3_000]) {
-      const md = renderSummary({ outcome: out, failOn: FAIL_ON, now: NOW, headline: 'x', limitBytes: limit });
+      const md = renderSummary({ view: out, failOn: FAIL_ON, now: NOW, headline: 'x', limitBytes: limit });
       expect(Buffer.byteLength(md)).toBeLessThanOrEqual(limit);
       expect(md).toMatch(
         /Summary cut to stay under GitHub's size limit: \d+ of 400 jobs and \d+ of 8000 sub-jobs shown/,
@@ -163,7 +163,7 @@ describe('renderSummary', () => {
       expect((md.match(/^```/gm) ?? []).length % 2).toBe(0);
     }
     const full = renderSummary({
-      outcome: out,
+      view: out,
       failOn: FAIL_ON,
       now: NOW,
       headline: 'x',

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, NetworkError } from '../src/http.ts';
-import type { Clock, ListJobsQuery, MainJob, SubJob } from '../src/types.ts';
-import {
-  batchQuery,
-  newestMatching,
-  type StatusChange,
-  type WaitRequest,
-  waitForJobs,
-} from '../src/waiter.ts';
+import type { Clock, ListJobsQuery, MainJob, StatusChange, SubJob } from '../src/domain/types.ts';
+import { ApiError, NetworkError } from '../src/huawei/http.ts';
+import { batchQuery, newestMatching, type WaitRequest, waitForJobs } from '../src/wait/waiter.ts';
 
 const MIN = 60_000;
 
@@ -315,7 +309,7 @@ describe('waitForJobs', () => {
     const out = await waitForJobs(base, {
       clock: c.clock,
       list: async () => {
-        if (++n === 2) throw new NetworkError('connection reset');
+        if (++n === 2) throw new NetworkError({ message: 'connection reset' });
         return [job(c.clock.now() - c.start) as MainJob];
       },
       events: { pollFailed: (e) => failed.push(e.message) },

@@ -20,13 +20,13 @@ import {
   manualClock,
   upgradeJob,
 } from '../emulator/index.ts';
-import { akskAuthorizer } from '../src/auth.ts';
-import { parseDuration } from '../src/duration.ts';
-import { ElbClient } from '../src/elb-client.ts';
-import { HttpClient } from '../src/http.ts';
-import { DEFAULTS } from '../src/inputs.ts';
-import type { Clock } from '../src/types.ts';
-import { waitForJobs } from '../src/waiter.ts';
+import type { Clock } from '../src/domain/types.ts';
+import { akskAuthorizer } from '../src/huawei/auth.ts';
+import { ElbClient } from '../src/huawei/elb-client.ts';
+import { HttpClient } from '../src/huawei/http.ts';
+import { DEFAULTS } from '../src/inputs/inputs.ts';
+import { parseDuration } from '../src/inputs/time.ts';
+import { waitForJobs } from '../src/wait/waiter.ts';
 
 const RUNS = Number(process.env.RUNS ?? 21);
 const MIN = 60_000;

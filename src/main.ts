@@ -4,8 +4,9 @@
  * (`npm run local-action`) loads it and calls `run()`.
  */
 import * as core from '@actions/core';
-import { type ActionIO, errorMessage, runAction } from './action.ts';
-import { logText } from './log.ts';
+import { type ActionIO, runAction } from './action.ts';
+import { errorMessage } from './errors.ts';
+import { logText } from './report/log.ts';
 
 const controller = new AbortController();
 

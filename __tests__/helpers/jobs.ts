@@ -1,6 +1,5 @@
 /** Jobs shaped like the API's, for the summary and report tests. */
-import type { MainJob } from '../../src/types.ts';
-import type { WaitOutcome } from '../../src/waiter.ts';
+import type { MainJob, WaitOutcome } from '../../src/domain/types.ts';
 
 export const NOW = Date.parse('2024-03-23T09:00:00Z');
 export const FAIL_ON = ['FAIL', 'ROLLBACK_FAIL'];
@@ -64,7 +63,7 @@ export const failed: MainJob = {
 };
 
 export function outcome(partial: Partial<WaitOutcome>): WaitOutcome {
-  return { result: 'success', tracked: [], elapsedMs: 65_000, polls: 4, ...partial };
+  return { result: 'success', tracked: [], elapsedMs: 65_000, polls: 4, ...partial } as WaitOutcome;
 }
 
 /** A completed and a failed upgrade, waited for in that order; the failed one fails the step. */

@@ -1,17 +1,16 @@
-import { DeadlineError, isRetryable } from './retry.ts';
-import type { Clock, ListJobsQuery, MainJob, Result, SubJob } from './types.ts';
-
-export const IN_PROGRESS: readonly string[] = ['INIT', 'RUNNING', 'ROLLBACKING'];
-export const TERMINAL: readonly string[] = ['SUCCESS', 'COMPLETE', 'FAIL', 'ROLLBACK_FAIL', 'CANCEL'];
-
-/** Only the known terminal statuses end a wait; an unknown status counts as in progress until `timeout`. */
-export function isTerminal(status: unknown): boolean {
-  return typeof status === 'string' && TERMINAL.includes(status);
-}
-
-export function isKnownStatus(status: unknown): boolean {
-  return typeof status === 'string' && (IN_PROGRESS.includes(status) || TERMINAL.includes(status));
-}
+import { apiBeginTime, apiTime, isKnownStatus, isTerminal } from '../domain/jobs.ts';
+import type {
+  Clock,
+  ListJobsQuery,
+  MainJob,
+  Result,
+  StatusChange,
+  SubJob,
+  TrackedJob,
+  WaitOutcome,
+} from '../domain/types.ts';
+import { asError } from '../errors.ts';
+import { DeadlineError, isRetryable } from '../huawei/retry.ts';
 
 export interface WaitRequest {
   /** Job IDs to wait for; empty in resource mode. */
@@ -27,16 +26,6 @@ export interface WaitRequest {
   failFast: boolean;
   /** With `timeoutMs` 0, the one check may take this long (its retries included). */
   requestTimeoutMs?: number;
-}
-
-export interface StatusChange {
-  jobId: string;
-  /** Set when the change is a sub-job's. */
-  subJob?: SubJob;
-  from?: string;
-  to: string;
-  job: MainJob;
-  elapsedMs: number;
 }
 
 export interface WaiterEvents {
@@ -61,36 +50,6 @@ export interface WaitDeps {
   events?: WaiterEvents;
 }
 
-export interface TrackedJob {
-  /** Undefined in resource mode until a job is found. */
-  jobId?: string;
-  /** Last known state, as the API returned it. */
-  job?: MainJob;
-  /** Poll number at which a terminal status was first seen. */
-  finishedAtPoll?: number;
-}
-
-export interface WaitOutcome {
-  result: Result;
-  /** In the order asked for. */
-  tracked: TrackedJob[];
-  /** The first job seen ending in a `fail_on` status. */
-  failing?: MainJob;
-  /** The last job seen reaching a terminal status. */
-  lastFinished?: MainJob;
-  /** With `error`: what ended the wait; with `timeout`: the last failed poll, if any. */
-  error?: Error;
-  elapsedMs: number;
-  polls: number;
-}
-
-/** An API time (`2024-03-23T08:20:42Z`, or without a zone: UTC) in epoch ms; -Infinity when absent or bad. */
-export function apiTime(text: string | undefined): number {
-  if (!text) return Number.NEGATIVE_INFINITY;
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
-}
-
 /** The newest of the resource's jobs that match the filters (the API's filters are applied again here). */
 export function newestMatching(
   jobs: MainJob[],
@@ -105,11 +64,6 @@ export function newestMatching(
     if (!best || apiTime(job.begin_time) > apiTime(best.begin_time)) best = job;
   }
   return best;
-}
-
-/** API format, UTC, whole seconds (rounded down so the job itself is included). */
-export function apiBeginTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
 }
 
 /**
@@ -140,7 +94,10 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   // What bounds the requests of a poll: the deadline, or for a single check (timeout 0) one request_timeout.
   const listDeadline = req.timeoutMs === 0 ? start + (req.requestTimeoutMs ?? 10_000) : deadline;
   const resourceMode = req.jobIds.length === 0;
-  const tracked: TrackedJob[] = resourceMode ? [{}] : req.jobIds.map((jobId) => ({ jobId }));
+  // Job-ID mode tracks jobs by ID from the start; resource mode one job, found (and named) by a poll.
+  const byIds: Array<TrackedJob & { jobId: string }> = req.jobIds.map((jobId) => ({ jobId }));
+  const found: TrackedJob = {};
+  const tracked: TrackedJob[] = resourceMode ? [found] : byIds;
   const seen = new Map<string, string>();
   const unknownSeen = new Set<string>();
   const missReported = new Set<string>();
@@ -152,12 +109,20 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   /** The status changes seen by the current poll. */
   let pollChanges: StatusChange[] = [];
 
-  const outcome = (result: Result, error?: Error): WaitOutcome => ({
+  const outcome = (result: Exclude<Result, 'failure'>, error?: Error): WaitOutcome => ({
     result,
     tracked,
     failing,
     lastFinished,
     error,
+    elapsedMs: clock.now() - start,
+    polls,
+  });
+  const failure = (job: MainJob): WaitOutcome => ({
+    result: 'failure',
+    tracked,
+    failing: job,
+    lastFinished,
     elapsedMs: clock.now() - start,
     polls,
   });
@@ -186,7 +151,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     if (isTerminal(job.status) && t.finishedAtPoll === undefined) {
       t.finishedAtPoll = polls;
       lastFinished = job;
-      if (!failing && req.failOn.includes(job.status ?? '')) failing = job;
+      if (!failing && req.failOn.includes(job.status)) failing = job;
     }
     return changed;
   };
@@ -194,7 +159,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   const poll = async (): Promise<boolean> => {
     let changed = false;
     if (resourceMode) {
-      const t = tracked[0] as TrackedJob;
+      const t = found;
       const jobs = await deps.list(
         { resource_id: req.resourceId, job_type: req.jobType, begin_time: req.beginTime, job_id: t.jobId },
         listDeadline,
@@ -213,7 +178,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       }
       return observe(t, job);
     }
-    const pending = tracked.filter((t) => t.finishedAtPoll === undefined);
+    const pending = byIds.filter((t) => t.finishedAtPoll === undefined);
     // Several jobs already seen: one ListJobs from the earliest begin_time, matched here; per-job calls only for
     // jobs not seen yet (their begin_time is unknown) or missing from that list.
     const batch = batchQuery(pending);
@@ -237,9 +202,9 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       const jobs = await deps.list({ job_id: t.jobId }, listDeadline);
       const job = jobs.find((j) => j.job_id === t.jobId);
       if (!job) {
-        if (!missReported.has(t.jobId as string)) {
-          missReported.add(t.jobId as string);
-          events.notListed?.(t.jobId as string);
+        if (!missReported.has(t.jobId)) {
+          missReported.add(t.jobId);
+          events.notListed?.(t.jobId);
         }
         continue;
       }
@@ -259,7 +224,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
       lastPollError = undefined;
     } catch (error) {
       if (signal?.aborted) return outcome('cancelled');
-      const err = error instanceof Error ? error : new Error(String(error));
+      const err = asError(error);
       // `timeout` is a hard bound: a poll cut short by it ends the wait as timed out, with the last known state.
       if (err instanceof DeadlineError || (isRetryable(err) && clock.now() >= deadline)) {
         return outcome('timeout', err instanceof DeadlineError ? (lastPollError ?? err) : err);
@@ -270,8 +235,9 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     } finally {
       events.pollDone?.({ poll: polls, changes: pollChanges, elapsedMs: clock.now() - start, tracked });
     }
-    if (failing && req.failFast) return outcome('failure');
-    if (tracked.every((t) => t.finishedAtPoll !== undefined)) return outcome(failing ? 'failure' : 'success');
+    if (failing && req.failFast) return failure(failing);
+    if (tracked.every((t) => t.finishedAtPoll !== undefined))
+      return failing ? failure(failing) : outcome('success');
     const now = clock.now();
     if (now >= deadline) return outcome('timeout', lastPollError);
     delay = changed || polls === 1 ? req.pollIntervalMs : Math.min(delay * 2, req.maxPollIntervalMs);

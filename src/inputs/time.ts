@@ -132,3 +132,68 @@ export function formatDuration(ms: number): string {
   if (seconds > 0) parts.push(`${seconds}s`);
   return parts.join(' ');
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Date-times (begin_time)
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/**
+ * Normalises `begin_time` to the API's UTC `yyyy-MM-ddTHH:mm:ss`. Accepts that format itself (taken as UTC)
+ * and ISO-8601 / RFC 3339 date-times with a zone (`Z`, `+08:00`, `+0800`), with optional fractional seconds
+ * (dropped). `T` may also be a space. Throws an Error saying what is wrong.
+ */
+export function normaliseBeginTime(text: string): string {
+  const input = text.trim();
+  const shown = input.length > 40 ? `${input.slice(0, 37)}...` : input;
+  const m = DATE_TIME.exec(input);
+  if (!m) {
+    const hint = /^\d{4}-\d{2}-\d{2}$/.test(input)
+      ? 'a date alone is not enough, add the time'
+      : 'expected yyyy-MM-ddTHH:mm:ss, optionally with a zone (Z, +08:00)';
+    throw new Error(`'${shown}' is not a date-time: ${hint}`);
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    throw new Error(`'${shown}' is not a date-time: there is no such day`);
+  }
+  if (hour > 23 || minute > 59 || second > 59) {
+    throw new Error(`'${shown}' is not a date-time: the time of day is out of range`);
+  }
+  let offsetMinutes = 0;
+  if (m[9] !== undefined) {
+    const offsetHours = Number(m[10]);
+    const offsetMins = Number(m[11]);
+    if (offsetHours > 23 || offsetMins > 59) {
+      throw new Error(`'${shown}' is not a date-time: the zone offset is out of range`);
+    }
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  }
+  // setUTCFullYear, not Date.UTC: Date.UTC maps the years 0-99 to 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  const utcYear = date.getUTCFullYear();
+  if (utcYear < 0 || utcYear > 9999) {
+    throw new Error(`'${shown}' is not a date-time: the year is out of range in UTC`);
+  }
+  return (
+    `${pad(utcYear, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
+    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`
+  );
+}

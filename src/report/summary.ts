@@ -3,18 +3,17 @@
  * (failed first, with their errors) and a timeline of them as text bars. API text is escaped; the whole stays under
  * GitHub's 1 MiB limit, cut with a note when it must be.
  */
-import { formatDuration } from './duration.ts';
+
+import { apiTime, decidingJob, FAILED, hasEnded, jobError, REGION, resourceType } from '../domain/jobs.ts';
+import type { MainJob, Progress, SubJob, TrackedJob, WaitOutcome } from '../domain/types.ts';
+import { onPublicSite } from '../inputs/regions.ts';
+import { formatDuration } from '../inputs/time.ts';
 import { stripUnsafe } from './log.ts';
-import { onPublicSite } from './regions.ts';
-import type { MainJob, SubJob } from './types.ts';
-import { apiTime, type TrackedJob, type WaitOutcome } from './waiter.ts';
 
 /** The runner drops a step summary over 1 MiB whole; stay well under it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000;
 /** Width of the timeline bars, in characters. */
 export const TIMELINE_WIDTH = 40;
-
-const FAILED = new Set(['FAIL', 'ROLLBACK_FAIL']);
 
 const MARK: Record<string, string> = {
   SUCCESS: '✅',
@@ -83,24 +82,6 @@ export function jobDuration(job: { begin_time?: string; end_time?: string }, now
     : formatDuration(Math.max(0, end - begin));
 }
 
-/** The error code and message of a job, else of its first failed sub-job. */
-export function jobError(job: MainJob): { code: string; msg: string } {
-  if (job.error_code || job.error_msg) return { code: job.error_code ?? '', msg: job.error_msg ?? '' };
-  const sub = (job.sub_jobs ?? []).find((s) => FAILED.has(s.status ?? '') && (s.error_code || s.error_msg));
-  return { code: sub?.error_code ?? '', msg: sub?.error_msg ?? '' };
-}
-
-/** What the job's resource is, from its sub-jobs' entities or its type. */
-export function resourceType(job: MainJob): string {
-  for (const sub of job.sub_jobs ?? []) {
-    const entity = (sub.entities ?? []).find((e) => e.resource_id === job.resource_id && e.resource_type);
-    if (entity?.resource_type) return entity.resource_type;
-  }
-  if (/listener/i.test(job.job_type ?? '')) return 'listener';
-  if (/upgrade|loadbalancer/i.test(job.job_type ?? '')) return 'loadbalancer';
-  return 'resource';
-}
-
 /**
  * The load balancer's page in Huawei Cloud's console, for the public cloud's endpoints only (other clouds have
  * consoles of their own that this action cannot know).
@@ -114,7 +95,7 @@ export function consoleUrl(
   // Huawei Cloud Europe (eu-west-101) has a console of its own, at an address this action does not know.
   if (!onPublicSite(region)) return undefined;
   if (endpoint && !/(^|\.)myhuaweicloud\.com$/.test(new URL(endpoint).hostname)) return undefined;
-  if (!/^[a-z]{2}-[a-z]+-\d{1,3}$/.test(region) || !/^[A-Za-z0-9-]+$/.test(job.resource_id)) return undefined;
+  if (!REGION.test(region) || !/^[A-Za-z0-9-]+$/.test(job.resource_id)) return undefined;
   return `https://console.huaweicloud.com/vpc/?region=${region}#/elb/detail/basicInfo?ulbId=${job.resource_id}`;
 }
 
@@ -201,7 +182,8 @@ function byKey<T>(items: readonly T[], key: (item: T) => number): T[] {
 }
 
 export interface SummaryContext {
-  outcome: WaitOutcome;
+  /** How the wait ended, or (a check run's updates) the wait so far. */
+  view: WaitOutcome | Progress;
   failOn: readonly string[];
   /** Wall-clock now, for durations of jobs still running. */
   now: number;
@@ -210,45 +192,45 @@ export interface SummaryContext {
   region?: string;
   endpoint?: string;
   limitBytes?: number;
-  /** While waiting (a check run's updates): the verdict line shows the current status. */
-  inProgress?: boolean;
 }
 
-/** The job that decides the verdict: the failing one, the last to finish, or the first still pending. */
-export function decidingJob(outcome: WaitOutcome): TrackedJob | undefined {
-  if (outcome.tracked.length === 1) return outcome.tracked[0];
-  const failing = outcome.tracked.find((t) => t.job && t.job === outcome.failing);
-  if (failing) return failing;
-  if (outcome.result === 'success') return outcome.tracked.find((t) => t.job === outcome.lastFinished);
-  return outcome.tracked.find((t) => t.finishedAtPoll === undefined) ?? outcome.tracked[0];
+/** The status words of the verdict line: the deciding job's status, or how the wait ended. */
+function statusWords(view: WaitOutcome | Progress, status: string | undefined): string {
+  const last = status ? ` (last ${escapeText(status)})` : '';
+  if (!hasEnded(view)) return escapeText(status ?? 'WAITING');
+  switch (view.result) {
+    case 'success':
+    case 'failure':
+      return escapeText(status ?? view.result.toUpperCase());
+    case 'timeout':
+      return `TIMED OUT${last}`;
+    case 'cancelled':
+      return `CANCELLED${last}`;
+    default:
+      return 'ERROR';
+  }
 }
 
-/** The first line: status mark, status, job type, resource, duration; the count when there are several jobs. */
-export function verdictLine(outcome: WaitOutcome, now: number, inProgress = false): string {
-  const t = decidingJob(outcome);
+/**
+ * The first line: status mark, status, job type, resource, duration; the count when there are several jobs. While
+ * waiting it shows the current status.
+ */
+export function verdictLine(view: WaitOutcome | Progress, now: number): string {
+  const t = decidingJob(view);
   const job = t?.job;
-  const last = job?.status ? ` (last ${escapeText(job.status)})` : '';
-  const status =
-    inProgress || outcome.result === 'success' || outcome.result === 'failure'
-      ? escapeText(job?.status ?? outcome.result.toUpperCase())
-      : outcome.result === 'timeout'
-        ? `TIMED OUT${last}`
-        : outcome.result === 'cancelled'
-          ? `CANCELLED${last}`
-          : 'ERROR';
-  const mark = inProgress ? (MARK[job?.status ?? ''] ?? '⏳') : RESULT_MARK[outcome.result];
-  const parts = [`${mark ?? ''} ${status}`];
+  const mark = hasEnded(view) ? RESULT_MARK[view.result] : (MARK[job?.status ?? ''] ?? '⏳');
+  const parts = [`${mark ?? ''} ${statusWords(view, job?.status)}`];
   if (job) {
     parts.push(escapeText(job.job_type) || 'job');
     if (job.resource_id) parts.push(`${escapeText(resourceType(job))} ${escapeText(job.resource_id)}`);
-    parts.push(jobDuration(job, now) || formatDuration(outcome.elapsedMs));
+    parts.push(jobDuration(job, now) || formatDuration(view.elapsedMs));
   } else if (t?.jobId) {
-    parts.push(`job ${escapeText(t.jobId)}`, formatDuration(outcome.elapsedMs));
+    parts.push(`job ${escapeText(t.jobId)}`, formatDuration(view.elapsedMs));
   }
-  const n = outcome.tracked.length;
+  const n = view.tracked.length;
   if (n > 1) {
-    const failed = outcome.tracked.filter((x) => FAILED.has(x.job?.status ?? '')).length;
-    const done = outcome.tracked.filter((x) => x.finishedAtPoll !== undefined).length;
+    const failed = view.tracked.filter((x) => FAILED.has(x.job?.status ?? '')).length;
+    const done = view.tracked.filter((x) => x.finishedAtPoll !== undefined).length;
     parts.push(failed ? `${failed} of ${n} jobs failed` : `${done} of ${n} jobs done`);
   }
   return parts.join(' · ');
@@ -333,17 +315,15 @@ function sectionOrder(jobs: TrackedJob[], failOn: readonly string[]): TrackedJob
  * time: each line's size is counted once.
  */
 export function renderSummary(ctx: SummaryContext): string {
-  const { outcome } = ctx;
+  const { view } = ctx;
   const limit = ctx.limitBytes ?? SUMMARY_LIMIT_BYTES;
-  const jobs = sectionOrder(outcome.tracked, ctx.failOn);
+  const jobs = sectionOrder(view.tracked, ctx.failOn);
   let subTotal = 0;
   for (const t of jobs) subTotal += t.job?.sub_jobs?.length ?? 0;
   const note = (jobsShown: number, subsShown: number) =>
     `> [!NOTE]\n> Summary cut to stay under GitHub's size limit: ${jobsShown} of ${jobs.length} jobs and ` +
     `${subsShown} of ${subTotal} sub-jobs shown. The \`jobs\` output has more.\n`;
-  const parts = [
-    `## ${verdictLine(outcome, ctx.now, ctx.inProgress)}\n\n${escapeText(ctx.headline, MAX_ERROR_CHARS)}\n\n`,
-  ];
+  const parts = [`## ${verdictLine(view, ctx.now)}\n\n${escapeText(ctx.headline, MAX_ERROR_CHARS)}\n\n`];
   let size = Buffer.byteLength(parts[0] as string);
   const reserve = Buffer.byteLength(note(jobs.length, subTotal)) + 16;
   let subsShown = 0;

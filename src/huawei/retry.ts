@@ -1,4 +1,4 @@
-import type { Clock } from './types.ts';
+import type { Clock } from '../domain/types.ts';
 
 /** An error that says whether trying the same request again can help, and how long to wait first. */
 export interface RetryableError extends Error {
@@ -22,8 +22,8 @@ export interface RetryPolicy {
 /** The wait's `timeout` passed before an answer came: the wait ends as timed out, not as an error. */
 export class DeadlineError extends Error {
   readonly retryable = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(init: { message: string; cause?: unknown }) {
+    super(init.message, { cause: init.cause });
     this.name = 'DeadlineError';
   }
 }

@@ -2,8 +2,10 @@
  * The log while waiting: one line per status change with the elapsed time, the sub-jobs' changes in a group under
  * their job, and while nothing changes a heartbeat at most once a minute. Quiet otherwise.
  */
-import { formatDuration } from './duration.ts';
-import type { StatusChange, TrackedJob } from './waiter.ts';
+
+import { jobName } from '../domain/jobs.ts';
+import type { StatusChange, TrackedJob } from '../domain/types.ts';
+import { formatDuration } from '../inputs/time.ts';
 
 export interface LogSink {
   info(message: string): void;
@@ -22,10 +24,6 @@ function detail(code: string | undefined, msg: string | undefined): string {
 /** `RUNNING -> COMPLETE`, or just the status when first seen. */
 function arrow(change: StatusChange): string {
   return change.from ? `${change.from} -> ${change.to || '(none)'}` : change.to || '(no status)';
-}
-
-export function jobName(job: { job_type?: string; job_id?: string }): string {
-  return `${job.job_type ? `${job.job_type} ` : ''}job ${job.job_id ?? ''}`;
 }
 
 /** The line for a job's own change, or for its sub-jobs' when only they changed. */

@@ -1,10 +1,14 @@
 /**
- * Keyless auth: the workflow's GitHub OIDC ID token is exchanged through an IAM identity provider for temporary
- * AK/SK and a security token, which sign the ELB requests. The credentials are renewed before they expire.
+ * Every call to IAM, and the choice of how requests are authorized:
+ * - the project lookup (`GET /v3/projects?name=<region>`) when `project_id` is not given;
+ * - keyless auth: the workflow's GitHub OIDC ID token is exchanged through an IAM identity provider for temporary
+ *   AK/SK and a security token, which sign the ELB requests, renewed before they expire.
  */
-import { type Authorizer, akskAuthorizer } from './auth.ts';
-import { ApiError, explain, type HttpClient, headerValue } from './http.ts';
-import type { Clock } from './types.ts';
+import { PROJECT_ID } from '../domain/jobs.ts';
+import type { Clock, Credentials } from '../domain/types.ts';
+import { InputError } from '../errors.ts';
+import { type Authorizer, akskAuthorizer, tokenAuthorizer } from './auth.ts';
+import { ApiError, explain, type HttpClient, headerValue, ResponseFormatError } from './http.ts';
 
 /** Temporary credentials as IAM returns them. */
 export interface TemporaryCredentials {
@@ -130,7 +134,77 @@ export function oidcAuthorizer(opts: OidcOptions): Authorizer {
         });
         await pending;
       }
-      return (current as NonNullable<typeof current>).signer.authorize(request);
+      if (!current) throw new Error('no temporary credentials after the OIDC exchange');
+      return current.signer.authorize(request);
     },
   };
+}
+
+/**
+ * The authorizer for the configured credentials: an IAM token, AK/SK, or the OIDC exchange (which needs the job to
+ * be allowed an ID token).
+ */
+export function authorizerFor(
+  credentials: Credentials,
+  oidc: Omit<OidcOptions, 'idpId' | 'audience'> & { idTokenAvailable: boolean },
+): Authorizer {
+  if (credentials.kind === 'token') return tokenAuthorizer(credentials.authToken);
+  if (credentials.kind === 'aksk') return akskAuthorizer(credentials);
+  if (!oidc.idTokenAvailable) {
+    throw new Error(
+      'idp_id is set, but this job cannot request an OIDC ID token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). ' +
+        'Add `permissions: id-token: write` to the workflow or the job; pull requests from forks never get one, ' +
+        'so use repository secrets (access_key/secret_key) there.',
+    );
+  }
+  return oidcAuthorizer({ ...oidc, idpId: credentials.idpId, audience: credentials.audience });
+}
+
+/** `GET {iam}/v3/projects?name=<region>`: the project ID of the region, when `project_id` is not given. */
+export async function lookupProjectId(region: string, iam: HttpClient, deadline: number): Promise<string> {
+  let body: { projects?: unknown[] } | null;
+  try {
+    body = (await iam.getJson('/v3/projects', [['name', region]], { deadline })) as typeof body;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) {
+      throw explain(
+        error,
+        `IAM refused to list the projects of ${region} (needed because project_id is not set)`,
+        'Set project_id (the console lists it under My Credentials > API Credentials) or grant the credentials ' +
+          'permission to list projects (iam:projects:list).',
+      );
+    }
+    throw error;
+  }
+  if (!Array.isArray(body?.projects)) {
+    throw new ResponseFormatError({
+      message: 'IAM project lookup answered without a "projects" array',
+      status: 200,
+      retryable: false,
+    });
+  }
+  const projects = body.projects.filter(
+    (p): p is { id?: unknown; name?: unknown } => typeof p === 'object' && p !== null,
+  );
+  const match = projects.find((p) => p.name === region) ?? projects[0];
+  if (match?.id === undefined || match.id === null || match.id === '') {
+    throw new InputError({
+      input: 'project_id',
+      problem: `IAM lists no project named '${region}' for these credentials; set project_id explicitly`,
+      example: '0123456789abcdef0123456789abcdef',
+    });
+  }
+  // The ID goes into every ELB request's path and X-Project-Id header: only a project ID's shape is used.
+  if (typeof match.id !== 'string' || !PROJECT_ID.test(match.id)) {
+    const what =
+      typeof match.id === 'string'
+        ? `${match.id.length} characters, not letters, digits and '-'`
+        : `a ${typeof match.id}`;
+    throw new ResponseFormatError({
+      message: `IAM's project lookup for ${region} answered with a project ID that is not one (${what}); set project_id explicitly`,
+      status: 200,
+      retryable: false,
+    });
+  }
+  return match.id;
 }

@@ -1,10 +1,8 @@
 /** The verdict of a wait in words: the headline, the error with its hint, the outputs. */
-import { formatDuration } from './duration.ts';
-import { ApiError } from './http.ts';
-import { jobName } from './progress-log.ts';
-import { decidingJob, jobError } from './summary.ts';
-import type { MainJob } from './types.ts';
-import type { TrackedJob, WaitOutcome } from './waiter.ts';
+import { decidingJob, jobError, jobName } from '../domain/jobs.ts';
+import type { MainJob, TrackedJob, WaitOutcome } from '../domain/types.ts';
+import { ApiError } from '../huawei/http.ts';
+import { formatDuration } from '../inputs/time.ts';
 
 /** The verdict in one line: used for the error, the log and the summary. */
 export function headline(outcome: WaitOutcome, timeoutMs: number): string {
@@ -18,7 +16,7 @@ export function headline(outcome: WaitOutcome, timeoutMs: number): string {
       return `${done.join(', ')}; waited ${waited}`;
     }
     case 'failure': {
-      const job = outcome.failing as MainJob;
+      const job = outcome.failing;
       const err = jobError(job);
       const detail = [err.code, err.msg].filter(Boolean).join(': ');
       return `${jobName(job)} ended in ${job.status}${detail ? ` (${detail})` : ''}; waited ${waited}`;
@@ -151,7 +149,7 @@ export function jobsOutput(jobs: MainJob[], limit = MAX_OUTPUT_BYTES): { json: s
 export function boundedOutputs(outcome: WaitOutcome): { values: Record<string, string>; warnings: string[] } {
   const values = outputs(outcome);
   const warnings: string[] = [];
-  const jobs = jobsOutput(outcome.tracked.filter((t) => t.job).map((t) => t.job as MainJob));
+  const jobs = jobsOutput(outcome.tracked.flatMap((t) => (t.job ? [t.job] : [])));
   values.jobs = jobs.json;
   if (jobs.leftOut) {
     warnings.push(

@@ -1,7 +1,7 @@
 import { type Dispatcher, errors as undiciErrors } from 'undici';
+import type { Clock } from '../domain/types.ts';
 import type { Authorizer } from './auth.ts';
 import { DeadlineError, withRetry } from './retry.ts';
-import type { Clock } from './types.ts';
 
 /** The API answered with an error status. Carries the API's own error fields. */
 export class ApiError extends Error {
@@ -24,8 +24,9 @@ export class ApiError extends Error {
     clockSkewMs?: number;
     hint?: string;
     message: string;
+    cause?: unknown;
   }) {
-    super(init.message);
+    super(init.message, { cause: init.cause });
     this.name = 'ApiError';
     this.status = init.status;
     this.errorCode = init.errorCode;
@@ -40,17 +41,17 @@ export class ApiError extends Error {
 
 /** The same API error, told in the caller's words: what was being done, and what to do about it. */
 export function explain(error: ApiError, doing: string, hint: string): ApiError {
-  return new ApiError({ ...error, hint, message: `${doing}: ${error.message}` });
+  return new ApiError({ ...error, hint, message: `${doing}: ${error.message}`, cause: error });
 }
 
 /** No usable answer: connection refused or reset, a timeout, a body cut short. Worth another try. */
 export class NetworkError extends Error {
   readonly retryable: boolean;
   /** `retryable: false` for what another try cannot fix, such as a TLS certificate that is not trusted. */
-  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
-    super(message, options);
+  constructor(init: { message: string; cause?: unknown; retryable?: boolean }) {
+    super(init.message, { cause: init.cause });
     this.name = 'NetworkError';
-    this.retryable = options?.retryable ?? true;
+    this.retryable = init.retryable ?? true;
   }
 }
 
@@ -59,12 +60,18 @@ export class ResponseFormatError extends Error {
   readonly status: number;
   readonly requestId: string;
   readonly retryable: boolean;
-  constructor(message: string, status: number, requestId: string, retryable: boolean) {
-    super(message);
+  constructor(init: {
+    message: string;
+    status: number;
+    requestId?: string;
+    retryable: boolean;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
     this.name = 'ResponseFormatError';
-    this.status = status;
-    this.requestId = requestId;
-    this.retryable = retryable;
+    this.status = init.status;
+    this.requestId = init.requestId ?? '';
+    this.retryable = init.retryable;
   }
 }
 
@@ -169,7 +176,8 @@ export class HttpClient {
     const { authorizer, dispatcher, requestTimeoutMs, redact, signal } = this.#opts;
     // `timeout` is a hard bound: no request outlives the wait's deadline.
     const left = deadline - this.#opts.clock.now();
-    if (left <= 0) throw new DeadlineError(`${method} ${this.#prefix + path}: the timeout passed`);
+    if (left <= 0)
+      throw new DeadlineError({ message: `${method} ${this.#prefix + path}: the timeout passed` });
     const limitMs = Math.min(requestTimeoutMs, left);
     const byDeadline = limitMs < requestTimeoutMs;
     const fullPath = this.#prefix + path;
@@ -221,24 +229,28 @@ export class HttpClient {
       text = await readBody(res, this.#opts.maxBodyBytes ?? MAX_BODY_BYTES);
     } catch (error) {
       log('error', requestId);
-      if (signal?.aborted) throw new NetworkError(`${method} ${fullPath} cancelled`, { cause: error });
+      if (signal?.aborted)
+        throw new NetworkError({ message: `${method} ${fullPath} cancelled`, cause: error });
       if (error instanceof ResponseFormatError) throw error;
       if (timeout.aborted && byDeadline) {
-        throw new DeadlineError(`${method} ${fullPath}: no complete answer before the timeout passed`, {
+        throw new DeadlineError({
+          message: `${method} ${fullPath}: no complete answer before the timeout passed`,
           cause: error,
         });
       }
       if (timeout.aborted) {
-        throw new NetworkError(
-          `${method} ${fullPath}: no complete answer within request_timeout (${requestTimeoutMs} ms)`,
-          {
-            cause: error,
-          },
-        );
+        throw new NetworkError({
+          message: `${method} ${fullPath}: no complete answer within request_timeout (${requestTimeoutMs} ms)`,
+          cause: error,
+        });
       }
       const tls = tlsProblem(error, this.#base.host);
-      if (tls) throw new NetworkError(`${method} ${fullPath}: ${tls}`, { cause: error, retryable: false });
-      throw new NetworkError(`${method} ${fullPath}: ${describeNetworkError(error)}`, { cause: error });
+      if (tls)
+        throw new NetworkError({ message: `${method} ${fullPath}: ${tls}`, cause: error, retryable: false });
+      throw new NetworkError({
+        message: `${method} ${fullPath}: ${describeNetworkError(error)}`,
+        cause: error,
+      });
     }
     log(status, requestId);
 
@@ -256,22 +268,22 @@ export class HttpClient {
       );
     }
     if (text.trim() === '') {
-      throw new ResponseFormatError(
-        `HTTP ${status} with an empty body (request ID ${requestId || 'none'})`,
+      throw new ResponseFormatError({
+        message: `HTTP ${status} with an empty body (request ID ${requestId || 'none'})`,
         status,
         requestId,
-        true,
-      );
+        retryable: true,
+      });
     }
     try {
       return { json: JSON.parse(text), headers: responseHeaders };
     } catch {
-      throw new ResponseFormatError(
-        `HTTP ${status} with a body that is not JSON (request ID ${requestId || 'none'}): ${excerpt(text, redact)}`,
+      throw new ResponseFormatError({
+        message: `HTTP ${status} with a body that is not JSON (request ID ${requestId || 'none'}): ${excerpt(text, redact)}`,
         status,
         requestId,
-        true,
-      );
+        retryable: true,
+      });
     }
   }
 }
@@ -281,12 +293,12 @@ async function readBody(res: Dispatcher.ResponseData, max: number): Promise<stri
   const declared = Number(headerValue(res.headers['content-length']));
   const tooLong = () => {
     res.body.destroy();
-    return new ResponseFormatError(
-      `HTTP ${res.statusCode} with a body over ${Math.round(max / 1024 / 1024)} MiB; not read further`,
-      res.statusCode,
-      headerValue(res.headers['x-request-id']),
-      false,
-    );
+    return new ResponseFormatError({
+      message: `HTTP ${res.statusCode} with a body over ${Math.round(max / 1024 / 1024)} MiB; not read further`,
+      status: res.statusCode,
+      requestId: headerValue(res.headers['x-request-id']),
+      retryable: false,
+    });
   };
   if (declared > max) throw tooLong();
   const chunks: Buffer[] = [];

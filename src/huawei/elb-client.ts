@@ -1,7 +1,7 @@
+import type { Clock, ListJobsQuery, ListJobsResponse, MainJob } from '../domain/types.ts';
 import type { HttpClient } from './http.ts';
 import { parseListJobs, ShapeError } from './job-shape.ts';
 import { DeadlineError } from './retry.ts';
-import type { Clock, ListJobsQuery, ListJobsResponse, MainJob } from './types.ts';
 
 /** Page size asked of ListJobs; pages are followed through `page_info.next_marker`. */
 export const PAGE_LIMIT = 2000;
@@ -62,7 +62,9 @@ export class ElbClient {
     let marker: string | undefined;
     for (let page = 1; ; page++) {
       if (page > 1 && this.#clock.now() >= deadline) {
-        throw new DeadlineError(`ListJobs: the timeout passed while following its pages (${page - 1} read)`);
+        throw new DeadlineError({
+          message: `ListJobs: the timeout passed while following its pages (${page - 1} read)`,
+        });
       }
       const body = await this.#http.getJson(
         `/v3/${this.#projectId}/elb/jobs`,

@@ -91,3 +91,46 @@ export interface Clock {
   /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
+
+/** A job waited for, as the waiter tracks it. */
+export interface TrackedJob {
+  /** Undefined in resource mode until a job is found. */
+  jobId?: string;
+  /** Last known state, as the API returned it (its documented fields). */
+  job?: MainJob;
+  /** Poll number at which a terminal status was first seen. */
+  finishedAtPoll?: number;
+}
+
+/** A status seen changing (or seen for the first time) at a poll. */
+export interface StatusChange {
+  jobId: string;
+  /** Set when the change is a sub-job's. */
+  subJob?: SubJob;
+  from?: string;
+  to: string;
+  job: MainJob;
+  elapsedMs: number;
+}
+
+/** The wait while it goes on: what the check run shows between polls. */
+export interface Progress {
+  /** In the order asked for. */
+  tracked: TrackedJob[];
+  elapsedMs: number;
+}
+
+interface OutcomeBase extends Progress {
+  /** The last job seen reaching a terminal status. */
+  lastFinished?: MainJob;
+  /** With `error`: what ended the wait; with `timeout`: the last failed poll, if any. */
+  error?: Error;
+  polls: number;
+}
+
+/** How a wait ended. A failure always names its failing job; other endings may have seen one (fail_fast false). */
+export type WaitOutcome = OutcomeBase &
+  (
+    | { result: 'failure' /** The first job seen ending in a `fail_on` status. */; failing: MainJob }
+    | { result: Exclude<Result, 'failure'>; failing?: MainJob }
+  );

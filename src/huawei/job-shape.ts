@@ -4,15 +4,16 @@
  * names the field and the job. A harmless gap (a field missing or null, no `sub_jobs`) is tolerated. Only the
  * documented fields are kept, so nothing undocumented (deep nesting, huge extras) travels further.
  */
+
+import type { JobEntity, ListJobsResponse, MainJob, PageInfo, SubJob } from '../domain/types.ts';
 import { ResponseFormatError } from './http.ts';
-import type { JobEntity, ListJobsResponse, MainJob, PageInfo, SubJob } from './types.ts';
 
 /** A ListJobs answer that is not the documented shape: never retried. */
 export class ShapeError extends ResponseFormatError {
   /** The field, as a path: `jobs[0].sub_jobs[3].status`. */
   readonly field: string;
   constructor(init: { field: string; message: string; status?: number; requestId?: string }) {
-    super(init.message, init.status ?? 200, init.requestId ?? '', false);
+    super({ message: init.message, status: init.status ?? 200, requestId: init.requestId, retryable: false });
     this.name = 'ShapeError';
     this.field = init.field;
   }

@@ -3,8 +3,10 @@
  * changes status, completed with the verdict and the summary's text. `@actions/github` is loaded only here, and only
  * when `check_name` is set. Without permission (403) it warns once, says how to fix it, and the wait carries on.
  */
+import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
-import type { Result } from './types.ts';
+import type { Config, Result } from '../domain/types.ts';
+import { errorMessage } from '../errors.ts';
 
 /** GitHub's limit on a check run's `output.summary`. */
 export const CHECK_SUMMARY_LIMIT = 65_535;
@@ -102,7 +104,7 @@ export class CheckRun {
 
   #fail(error: unknown, doing: string): void {
     const status = statusOf(error);
-    const message = (error as Error)?.message ?? String(error);
+    const message = errorMessage(error);
     if (status === 403 || status === 404 || status === 401) {
       this.#disabled = true;
       if (!this.#warned) {
@@ -208,4 +210,35 @@ export class CheckRun {
     await Promise.race([done, late]);
     clearTimeout(timer);
   }
+}
+
+/** Reads the event payload the runner left in GITHUB_EVENT_PATH (a pull request's head SHA is there). */
+function eventPayload(env: Readonly<Record<string, string | undefined>>): unknown {
+  try {
+    return env.GITHUB_EVENT_PATH ? JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates the check run `check_name` asks for, in progress; undefined (with a warning) without a token. */
+export async function openCheckRun(
+  config: Config & { checkName: string },
+  host: Pick<CheckRunOptions, 'env' | 'warning' | 'debug' | 'dispatcher'>,
+  waiting: string,
+): Promise<CheckRun | undefined> {
+  if (!config.githubToken) {
+    host.warning(
+      'check_name is set but github_token is empty: no check run (the job summary has the report)',
+    );
+    return undefined;
+  }
+  const checkRun = new CheckRun({
+    ...host,
+    name: config.checkName,
+    token: config.githubToken,
+    payload: eventPayload(host.env),
+  });
+  await checkRun.start(waiting, `${waiting}.`);
+  return checkRun;
 }
