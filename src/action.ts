@@ -16,24 +16,15 @@ import { formatDuration } from './inputs/time.ts';
 import { type CheckRun, openCheckRun } from './report/check-run.ts';
 import { safeLog } from './report/log.ts';
 import { ProgressLog } from './report/progress-log.ts';
-import { reportCrash, reportOutcome, reportProgress } from './report/report.ts';
+import { type ReportIO, reportCrash, reportOutcome, reportProgress } from './report/report.ts';
 import { Secrets } from './secrets.ts';
 import { waitForJobs } from './wait/waiter.ts';
 
 /** What the action needs from its host: `@actions/core` in production, plain objects in tests. */
-export interface ActionIO {
+export interface ActionIO extends ReportIO {
   getInput(name: string): string;
   env: Readonly<Record<string, string | undefined>>;
   setSecret(value: string): void;
-  setOutput(name: string, value: string): void;
-  debug(message: string): void;
-  info(message: string): void;
-  startGroup(name: string): void;
-  endGroup(): void;
-  notice(message: string): void;
-  warning(message: string): void;
-  setFailed(message: string): void;
-  writeSummary(markdown: string): Promise<void>;
   /** The workflow's OIDC ID token (`core.getIDToken`); needs `permissions: id-token: write`. */
   getIDToken(audience?: string): Promise<string>;
 }

@@ -121,7 +121,8 @@ function parseEndpoint(input: 'endpoint' | 'iam_endpoint', sourced: Sourced): st
 
 type DurationInput = 'timeout' | 'poll_interval' | 'max_poll_interval' | 'request_timeout';
 
-function readDuration(source: InputSource, input: DurationInput): { ms: number; text: string } {
+/** A duration input (its default when empty), between `minMs` and 576h. */
+function readDuration(source: InputSource, input: DurationInput, minMs = 0): { ms: number; text: string } {
   const text = source.getInput(input) || DEFAULTS[input];
   let ms: number;
   try {
@@ -131,6 +132,13 @@ function readDuration(source: InputSource, input: DurationInput): { ms: number; 
     throw new InputError({
       input,
       problem: message.charAt(0).toLowerCase() + message.slice(1),
+      example: EXAMPLES[input],
+    });
+  }
+  if (ms < minMs) {
+    throw new InputError({
+      input,
+      problem: `'${text}' is too short: at least ${formatDuration(minMs)}`,
       example: EXAMPLES[input],
     });
   }
@@ -324,14 +332,7 @@ function parseAfterSecrets(
 
   // How long and how often.
   const timeout = readDuration(source, 'timeout');
-  const poll = readDuration(source, 'poll_interval');
-  if (poll.ms < MIN_POLL_INTERVAL_MS) {
-    throw new InputError({
-      input: 'poll_interval',
-      problem: `'${poll.text}' is too short: at least 100ms`,
-      example: EXAMPLES.poll_interval,
-    });
-  }
+  const poll = readDuration(source, 'poll_interval', MIN_POLL_INTERVAL_MS);
   const maxPoll = readDuration(source, 'max_poll_interval');
   let maxPollMs = maxPoll.ms;
   if (maxPollMs < poll.ms) {
@@ -347,14 +348,7 @@ function parseAfterSecrets(
       });
     }
   }
-  const request = readDuration(source, 'request_timeout');
-  if (request.ms < MIN_REQUEST_TIMEOUT_MS) {
-    throw new InputError({
-      input: 'request_timeout',
-      problem: `'${request.text}' is too short: at least 1s`,
-      example: EXAMPLES.request_timeout,
-    });
-  }
+  const request = readDuration(source, 'request_timeout', MIN_REQUEST_TIMEOUT_MS);
 
   // Outcome and reporting.
   const failOn = readFailOn(source);

@@ -14,14 +14,12 @@ const PUBLIC_SITE = 'myhuaweicloud.com';
 /** Regions on a site of their own. */
 const SITES: Readonly<Record<string, string>> = { 'eu-west-101': 'myhuaweicloud.eu' };
 
-/** `ElbRegion`'s regions. */
-export const ELB_REGIONS: readonly string[] = [
+/** The regions both lists have. */
+const BOTH: readonly string[] = [
   'af-south-1',
-  'ae-ad-1',
   'ap-southeast-1',
   'ap-southeast-2',
   'ap-southeast-3',
-  'ap-southeast-4',
   'cn-east-2',
   'cn-east-3',
   'cn-north-1',
@@ -38,34 +36,13 @@ export const ELB_REGIONS: readonly string[] = [
   'me-east-1',
   'na-mexico-1',
   'sa-brazil-1',
-  'tr-west-1',
 ];
 
+/** `ElbRegion`'s regions. */
+export const ELB_REGIONS: readonly string[] = [...BOTH, 'ae-ad-1', 'ap-southeast-4', 'tr-west-1'];
+
 /** `IamRegion`'s regions: these have an IAM endpoint of their own. */
-export const IAM_REGIONS: readonly string[] = [
-  'af-south-1',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-southeast-3',
-  'cn-east-2',
-  'cn-east-3',
-  'cn-north-1',
-  'cn-north-2',
-  'cn-north-4',
-  'cn-north-9',
-  'cn-south-1',
-  'cn-south-2',
-  'cn-southwest-2',
-  'eu-west-0',
-  'eu-west-101',
-  'la-north-2',
-  'la-south-2',
-  'me-east-1',
-  'my-kualalumpur-1',
-  'na-mexico-1',
-  'ru-moscow-1',
-  'sa-brazil-1',
-];
+export const IAM_REGIONS: readonly string[] = [...BOTH, 'my-kualalumpur-1', 'ru-moscow-1'];
 
 export interface RegionEndpoints {
   /** The region's ELB endpoint. */

@@ -1,6 +1,7 @@
 import { apiBeginTime, apiTime, isKnownStatus, isTerminal } from '../domain/jobs.ts';
 import type {
   Clock,
+  Config,
   ListJobsQuery,
   MainJob,
   Result,
@@ -12,21 +13,22 @@ import type {
 import { asError } from '../errors.ts';
 import { DeadlineError, isRetryable } from '../huawei/retry.ts';
 
-export interface WaitRequest {
-  /** Job IDs to wait for; empty in resource mode. */
-  jobIds: string[];
-  resourceId?: string;
-  jobType?: string;
-  /** API format, UTC: `yyyy-MM-ddTHH:mm:ss`. */
-  beginTime?: string;
-  timeoutMs: number;
-  pollIntervalMs: number;
-  maxPollIntervalMs: number;
+/** What the waiter needs of the `Config`. */
+export type WaitRequest = Pick<
+  Config,
+  | 'jobIds'
+  | 'resourceId'
+  | 'jobType'
+  | 'beginTime'
+  | 'timeoutMs'
+  | 'pollIntervalMs'
+  | 'maxPollIntervalMs'
+  | 'failFast'
+> & {
   failOn: readonly string[];
-  failFast: boolean;
   /** With `timeoutMs` 0, the one check may take this long (its retries included). */
   requestTimeoutMs?: number;
-}
+};
 
 export interface WaiterEvents {
   /** resource_id mode: the job that will be waited for. */
