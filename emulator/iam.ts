@@ -1,7 +1,8 @@
 /**
  * The pieces of keyless (OIDC) auth that the emulator serves next to ELB: a stand-in for the runner's
  * ID-token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`), IAM's ID-token exchange and IAM's temporary
- * credentials. This module holds the data types and pure helpers; `server.ts` routes the requests.
+ * credentials. This module holds the data types and pure helpers; `id-token.ts` (the runner stand-in) and
+ * `iam-routes.ts` (IAM's routes) serve the requests.
  * Nothing here is real cryptography: the "JWT" signature is random bytes, and a token is valid only
  * because the emulator remembers minting it.
  */
