@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GITHUB_TOKEN_STANDIN } from '../emulator/action-runner.ts';
 import { GitHubStandIn, upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
-import { auditSecrets, errors, useEmulator, warnings } from './helpers/e2e.ts';
+import { errors, useEmulator, warnings } from './helpers/e2e.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PR_HEAD = 'feedfacefeedfacefeedfacefeedfacefeedface';
@@ -199,5 +199,3 @@ describe('check run', () => {
     expect(github.calls).toHaveLength(0);
   });
 });
-
-auditSecrets();

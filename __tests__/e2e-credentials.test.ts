@@ -9,7 +9,6 @@ import { DEMO_PROJECT_ID, upgradeJob } from '../emulator/index.ts';
 import {
   AK,
   AUTH_TOKEN,
-  auditSecrets,
   errors,
   SECURITY_TOKEN,
   SK,
@@ -240,5 +239,3 @@ describe('keyless: the workflow OIDC token exchanged through IAM', () => {
     });
   });
 });
-
-auditSecrets();

@@ -1,25 +1,18 @@
 /**
- * End to end under faults: the bundled action against the emulator's scripted throttling, 5xx, resets, slow and
- * malformed answers, refused connections, authentication failures, cancellation and a proxy.
+ * Under faults: the action against the emulator's scripted throttling, 5xx, resets, slow and malformed answers,
+ * authentication failures (in process, on a scripted clock), and end to end the bundle under a refused connection,
+ * a skewed clock, cancellation and a proxy.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, ElbEmulator, upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
-import {
-  AK,
-  auditSecrets,
-  errors,
-  SECURITY_TOKEN,
-  SK,
-  TEMP_AK,
-  useEmulator,
-  warnings,
-} from './helpers/e2e.ts';
+import { AK, errors, SECURITY_TOKEN, SK, TEMP_AK, useEmulator, warnings } from './helpers/e2e.ts';
+import { useInProcess } from './helpers/in-process.ts';
 
 describe('retried faults end in success, one warning per retry', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it.each([
     [{ kind: 'status', status: 429 } as const, /HTTP 429 APIGW\.0308: policy user over ratelimit/],
@@ -65,6 +58,22 @@ describe('retried faults end in success, one warning per retry', () => {
     ]);
   });
 
+  it('never retries past timeout: a gateway down for good ends as a timeout', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    e2e.emulator.injectFaults({ kind: 'status', status: 503, times: 1_000 });
+    const r = await e2e.run({ job_id: id, timeout: '3s' });
+    expect(r.code).toBe(1);
+    expect(r.outputs.result).toBe('timeout');
+    expect(errors(r)).toContain('the last poll failed: HTTP 503');
+    expect(r.ms).toBeLessThan(3_000 + 2_000);
+    const last = e2e.emulator.requests.at(-1)?.time ?? 0;
+    expect(last - (e2e.emulator.requests[0]?.time ?? 0)).toBeLessThanOrEqual(3_000);
+  });
+});
+
+describe('a refused connection, end to end', () => {
+  const e2e = useEmulator();
+
   it('keeps retrying a refused connection until the endpoint comes up', async () => {
     const port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -85,22 +94,10 @@ describe('retried faults end in success, one warning per retry', () => {
       await late.stop();
     }
   });
-
-  it('never retries past timeout: a gateway down for good ends as a timeout', async () => {
-    const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-    e2e.emulator.injectFaults({ kind: 'status', status: 503, times: 1_000 });
-    const r = await e2e.run({ job_id: id, timeout: '3s' });
-    expect(r.code).toBe(1);
-    expect(r.outputs.result).toBe('timeout');
-    expect(errors(r)).toContain('the last poll failed: HTTP 503');
-    expect(r.ms).toBeLessThan(3_000 + 2_000);
-    const last = e2e.emulator.requests.at(-1)?.time ?? 0;
-    expect(last - (e2e.emulator.requests[0]?.time ?? 0)).toBeLessThanOrEqual(3_000);
-  });
 });
 
 describe('a bad body that does not go away', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it('ends as a timeout quoting the status and a short excerpt', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
@@ -118,7 +115,7 @@ describe('a bad body that does not go away', () => {
 });
 
 describe('not retried', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it('a body of the wrong shape: one request, naming the field and its type', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
@@ -272,5 +269,3 @@ describe('proxies', () => {
     }
   });
 });
-
-auditSecrets();

@@ -1,12 +1,14 @@
 /**
- * End to end against broken or hostile answers: the bundled action, the emulator serving raw bodies (`raw`), bodies
- * that never end (`endless`) and huge jobs. The action must stay correct whatever the server says: no runner command
- * injected into its log, no crash, no stall, nothing over GitHub's size limits.
+ * Broken or hostile answers: the emulator serving raw bodies (`raw`), bodies that never end (`endless`) and huge
+ * jobs. The action must stay correct whatever the server says: no runner command injected into its log, no crash,
+ * no stall, nothing over GitHub's size limits. What only a process shows (its stdout, a crash, memory, a signal)
+ * runs the bundle; the rest runs in process on a scripted clock.
  */
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, type Fault, upgradeJob } from '../emulator/index.ts';
-import { auditSecrets, errors, FAST, useEmulator, warnings } from './helpers/e2e.ts';
+import { errors, FAST, useEmulator, warnings } from './helpers/e2e.ts';
+import { useInProcess } from './helpers/in-process.ts';
 
 const JOB = '8a1b2c3d-0000-4000-8000-00000000b0b0';
 const LB = '8a1b2c3d-0000-4000-8000-0000000000lb';
@@ -127,7 +129,7 @@ describe('API text never starts a log line', () => {
 });
 
 describe('fields of the wrong type end the step with an error that names them', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it.each([
     ['sub_jobs: 5', { sub_jobs: 5 }, `"jobs[0].sub_jobs" as a number, not an array`],
@@ -195,6 +197,15 @@ describe('the last resort', () => {
 describe('size and time', () => {
   const e2e = useEmulator();
 
+  it('paging with a marker that never repeats: timeout still holds, in real time', async () => {
+    e2e.emulator.injectFaults(serve((n) => page([job({ job_id: `other-${n}` })], { next_marker: `m-${n}` })));
+    const r = await e2e.run({ job_id: JOB, poll_interval: '100ms', timeout: '2s' });
+    expect(r.outputs.result).toBe('timeout');
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(2_000 + 2_000);
+    expect(errors(r)).toMatch(/^::error::Timed out after 2s \(timeout 2s\)/);
+  });
+
   it('a body that never ends: a clear error past 64 MiB, in bounded memory', async () => {
     e2e.emulator.injectFaults({ kind: 'endless', times: 10 });
     const r = await e2e.run({ job_id: JOB, ...FAST }, {}, { wrap: ['/usr/bin/time', '-f', 'rss=%M'] });
@@ -204,28 +215,6 @@ describe('size and time', () => {
     expect(e2e.emulator.requests).toHaveLength(1);
     const rssKb = Number(/rss=(\d+)/.exec(r.stderr)?.[1]);
     expect(rssKb).toBeLessThan(400_000);
-  });
-
-  it('50,000 sub-jobs: rendered at once, summary and outputs under their limits, with what was left out', async () => {
-    const subs = Array.from({ length: 50_000 }, (_, i) => sub(i, { error_msg: 'x'.repeat(20) }));
-    e2e.emulator.injectFaults(serve(page([job({ sub_jobs: subs })])));
-    const r = await e2e.run({ job_id: JOB, ...FAST });
-    expect(r.code).toBe(0);
-    expect(Buffer.byteLength(r.summary)).toBeLessThan(1024 * 1024);
-    expect(r.summary).toMatch(
-      /Summary cut to stay under GitHub's size limit: 1 of 1 jobs and \d+ of 50000 sub-jobs shown/,
-    );
-    expect(Buffer.byteLength(r.outputs.jobs ?? '')).toBeLessThan(1_000_000);
-    const [kept] = JSON.parse(r.outputs.jobs ?? '');
-    expect(kept.sub_jobs.length + kept.sub_jobs_left_out).toBe(50_000);
-    expect(warnings(r)).toContainEqual(
-      expect.stringMatching(
-        /^::warning::The jobs output was shortened to stay under GitHub's 1 MB limit for one output: left out \d+ of 50000 sub-jobs/,
-      ),
-    );
-    // The log says how many changed without printing 50,000 lines.
-    expect(r.stdout).toContain('… and 49800 more sub-jobs changed');
-    expect(r.ms).toBeLessThan(8_000);
   });
 
   it('50,000 sub-jobs still running: the step ends within 5 s of SIGINT', async () => {
@@ -253,6 +242,32 @@ describe('size and time', () => {
     expect(r.outputs.result).toBe('cancelled');
     expect(Buffer.byteLength(r.summary)).toBeLessThan(1024 * 1024);
   });
+});
+
+describe('huge answers (in process)', () => {
+  const e2e = useInProcess();
+
+  it('50,000 sub-jobs: rendered at once, summary and outputs under their limits, with what was left out', async () => {
+    const subs = Array.from({ length: 50_000 }, (_, i) => sub(i, { error_msg: 'x'.repeat(20) }));
+    e2e.emulator.injectFaults(serve(page([job({ sub_jobs: subs })])));
+    const r = await e2e.run({ job_id: JOB, ...FAST });
+    expect(r.code).toBe(0);
+    expect(Buffer.byteLength(r.summary)).toBeLessThan(1024 * 1024);
+    expect(r.summary).toMatch(
+      /Summary cut to stay under GitHub's size limit: 1 of 1 jobs and \d+ of 50000 sub-jobs shown/,
+    );
+    expect(Buffer.byteLength(r.outputs.jobs ?? '')).toBeLessThan(1_000_000);
+    const [kept] = JSON.parse(r.outputs.jobs ?? '');
+    expect(kept.sub_jobs.length + kept.sub_jobs_left_out).toBe(50_000);
+    expect(warnings(r)).toContainEqual(
+      expect.stringMatching(
+        /^::warning::The jobs output was shortened to stay under GitHub's 1 MB limit for one output: left out \d+ of 50000 sub-jobs/,
+      ),
+    );
+    // The log says how many changed without printing 50,000 lines.
+    expect(r.stdout).toContain('… and 49800 more sub-jobs changed');
+    expect(r.ms).toBeLessThan(8_000);
+  });
 
   it('a 1.5 MB error_msg: bounded error line, summary under 1 MiB, error_msg output cut with a warning', async () => {
     const huge = `boom ${'y'.repeat(1_500_000)}`;
@@ -277,7 +292,7 @@ describe('size and time', () => {
 });
 
 describe('paging', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it('follows next_marker past a page shorter than limit, until the marker is absent', async () => {
     e2e.emulator.injectFaults(
@@ -303,19 +318,10 @@ describe('paging', () => {
       '::warning::ListJobs handed out the page marker "same" a second time (page 2); paging stops there',
     ]);
   });
-
-  it('a marker that never repeats: timeout still holds', async () => {
-    e2e.emulator.injectFaults(serve((n) => page([job({ job_id: `other-${n}` })], { next_marker: `m-${n}` })));
-    const r = await e2e.run({ job_id: JOB, poll_interval: '100ms', timeout: '2s' });
-    expect(r.outputs.result).toBe('timeout');
-    expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(2_000 + 2_000);
-    expect(errors(r)).toMatch(/^::error::Timed out after 2s \(timeout 2s\)/);
-  });
 });
 
 describe('values from answers that go into URLs and headers', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it('a project ID from IAM that is not one: a clear error and no ELB request', async () => {
     e2e.emulator.injectFaults({
@@ -359,7 +365,7 @@ describe('values from answers that go into URLs and headers', () => {
 });
 
 describe('API text in the summary reads as text', () => {
-  const e2e = useEmulator();
+  const e2e = useInProcess();
 
   it('no autolinked URL, address, @mention or #reference', async () => {
     const text = 'see https://evil.example/x, www.evil.example, ops@evil.example, @octocat, #1 and GH-2';
@@ -374,5 +380,3 @@ describe('API text in the summary reads as text', () => {
     );
   });
 });
-
-auditSecrets();

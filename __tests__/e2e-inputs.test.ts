@@ -1,9 +1,11 @@
 /**
- * Bad input, end to end: every case stops the bundled action before its first request, with an error that names
- * the input, says what is wrong and shows a valid example; outputs and summary are still written.
+ * Bad input: every case stops the action before its first request, with an error that names the input, says what
+ * is wrong and shows a valid example; outputs and summary are still written. The matrix runs in process; one case
+ * runs the bundle, as the runner does (file commands, exit code).
  */
 import { describe, expect, it } from 'vitest';
-import { AK, auditSecrets, errors, SK, useEmulator } from './helpers/e2e.ts';
+import { AK, type E2E, errors, SK, useEmulator } from './helpers/e2e.ts';
+import { useInProcess } from './helpers/in-process.ts';
 
 const JOB = '3f0e2b7c-1d2a-4c3b-9e8f-0a1b2c3d4e5f';
 
@@ -50,21 +52,29 @@ const CASES: Array<[string, Record<string, string>, Record<string, string>, stri
   ['summary not a boolean', { summary: 'nope' }, {}, 'summary', /true|false/],
 ];
 
-describe('bad input stops before the first request', () => {
-  const e2e = useEmulator();
+async function expectStopped(
+  e2e: E2E,
+  [, inputs, env, input, fragment]: (typeof CASES)[number],
+): Promise<void> {
+  const r = await e2e.run({ job_id: JOB, ...inputs }, env);
+  expect(r.code).toBe(1);
+  expect(e2e.emulator.requests).toHaveLength(0);
+  const error = decodeURIComponent(errors(r));
+  expect(error.split('\n')[0]).toMatch(new RegExp(`^::error::Input '${input}': `));
+  expect(error).toMatch(fragment);
+  expect(error).toMatch(new RegExp(`Example: ${input}: \\S`));
+  expect(error).not.toContain(AK.slice(4));
+  expect(r.outputs).toMatchObject({ result: 'error', status: '', jobs: '[]' });
+  expect(r.summary.split('\n')[0]).toBe('## ⚠️ ERROR');
+}
 
-  it.each(CASES)('%s', async (_name, inputs, env, input, fragment) => {
-    const r = await e2e.run({ job_id: JOB, ...inputs }, env);
-    expect(r.code).toBe(1);
-    expect(e2e.emulator.requests).toHaveLength(0);
-    const error = decodeURIComponent(errors(r));
-    expect(error.split('\n')[0]).toMatch(new RegExp(`^::error::Input '${input}': `));
-    expect(error).toMatch(fragment);
-    expect(error).toMatch(new RegExp(`Example: ${input}: \\S`));
-    expect(error).not.toContain(AK.slice(4));
-    expect(r.outputs).toMatchObject({ result: 'error', status: '', jobs: '[]' });
-    expect(r.summary.split('\n')[0]).toBe('## ⚠️ ERROR');
-  });
+describe('bad input stops before the first request', () => {
+  const e2e = useInProcess();
+  it.each(CASES)('%s', (...c) => expectStopped(e2e, c));
 });
 
-auditSecrets();
+describe('bad input, end to end', () => {
+  const e2e = useEmulator();
+  it('max below poll', () =>
+    expectStopped(e2e, CASES.find(([name]) => name === 'max below poll') as (typeof CASES)[number]));
+});

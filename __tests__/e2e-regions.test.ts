@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestProxy } from '../emulator/proxy.ts';
-import { AK, auditSecrets, SK, useEmulator } from './helpers/e2e.ts';
+import { AK, SK, useEmulator } from './helpers/e2e.ts';
 
 const IDP = 'github-actions';
 const AUDIENCE = 'huaweicloud';
@@ -89,5 +89,3 @@ describe('the first host contacted for a region', () => {
     expect(proxy.seen[0]).toBe('CONNECT iam.example.test:443');
   });
 });
-
-auditSecrets();

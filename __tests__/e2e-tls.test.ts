@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
-import { auditSecrets, errors, useEmulator } from './helpers/e2e.ts';
+import { errors, useEmulator } from './helpers/e2e.ts';
 import { selfSignedCertificate } from './helpers/tls.ts';
 
 const certificate = selfSignedCertificate();
@@ -85,5 +85,3 @@ describe('an https endpoint that answers in plain HTTP', () => {
     expect(e2e.emulator.requests).toEqual([]);
   });
 });
-
-auditSecrets();

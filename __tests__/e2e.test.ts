@@ -1,17 +1,19 @@
 /**
- * End to end: the bundled dist/index.js in a child process on Node 24, as the runner runs it (INPUT_* variables
- * with action.yml's defaults, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), against the ELB emulator on loopback.
+ * The bundled dist/index.js in a child process on Node 24, as the runner runs it (INPUT_* variables with
+ * action.yml's defaults, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), against the ELB emulator on loopback; and
+ * each outcome and mode of the wait, with the same inputs and assertions, in process on a scripted clock.
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTION_ENTRY, runAction } from '../emulator/action-runner.ts';
 import { DEMO_PROJECT_ID, finishedJob, simpleJob, upgradeJob } from '../emulator/index.ts';
-import { AK, auditSecrets, errors, record, SK, useEmulator, warnings } from './helpers/e2e.ts';
-
-const e2e = useEmulator();
-const { add, run } = e2e;
+import { AK, errors, record, SK, useEmulator, warnings } from './helpers/e2e.ts';
+import { useInProcess } from './helpers/in-process.ts';
 
 describe('the bundle runs as the runner runs it', () => {
+  const e2e = useEmulator();
+  const { add, run } = e2e;
+
   it('is committed and runs on Node 24', () => {
     expect(existsSync(ACTION_ENTRY)).toBe(true);
     expect(process.versions.node.split('.')[0]).toBe('24');
@@ -62,6 +64,54 @@ describe('the bundle runs as the runner runs it', () => {
       expect(String(req.headers.authorization)).toMatch(/SignedHeaders=host;x-project-id;x-sdk-date,/);
     }
   });
+
+  it.each([
+    // @actions/core's own messages: they say what to check.
+    [
+      'is not set',
+      '',
+      'Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.',
+    ],
+    [
+      'cannot be written',
+      '/proc/no-such-dir/step_summary.md',
+      "Unable to access summary file: '/proc/no-such-dir/step_summary.md'. Check if the file has correct read/write permissions.",
+    ],
+  ])(
+    'when the step summary %s: one warning, and the outputs and the result as usual',
+    async (_, file, why) => {
+      const id = add(finishedJob({ endedAgoMs: 60_000, outcome: 'COMPLETE' }));
+      const r = await run({ job_id: id }, { GITHUB_STEP_SUMMARY: file });
+      expect(r.code).toBe(0);
+      expect(r.outputs).toMatchObject({ result: 'success', status: 'COMPLETE', job_id: id });
+      expect(warnings(r)).toEqual([`::warning::Could not write the job summary: ${why}`]);
+    },
+  );
+
+  it('uses the defaults of action.yml for every input it is not given', async () => {
+    // Only the required inputs: fail_on, summary, timeout... come from action.yml via INPUT_* as on the runner.
+    const id = add(upgradeJob({ durationMs: 100, outcome: 'FAIL', beginOffsetMs: -5_000 }));
+    const r = record(
+      await runAction({
+        inputs: {
+          endpoint: e2e.url,
+          project_id: DEMO_PROJECT_ID,
+          access_key: AK,
+          secret_key: SK,
+          job_id: id,
+        },
+      }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('(timeout 1h, polls every 5s to 30s)');
+    expect(r.outputs.result).toBe('failure');
+    expect(r.summary.split('\n')[0]).toMatch(/^## ❌ FAIL · UPGRADE /);
+  });
+});
+
+describe('outcomes and modes (in process, on a scripted clock)', () => {
+  const e2e = useInProcess();
+  const { add, run } = e2e;
 
   it('passes on SUCCESS', async () => {
     const id = add(
@@ -202,49 +252,4 @@ describe('the bundle runs as the runner runs it', () => {
     expect(r.stdout).toContain(`::notice::Job ${id} is not listed yet; polling again until the timeout`);
     expect(r.outputs.status).toBe('COMPLETE');
   });
-
-  it.each([
-    // @actions/core's own messages: they say what to check.
-    [
-      'is not set',
-      '',
-      'Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.',
-    ],
-    [
-      'cannot be written',
-      '/proc/no-such-dir/step_summary.md',
-      "Unable to access summary file: '/proc/no-such-dir/step_summary.md'. Check if the file has correct read/write permissions.",
-    ],
-  ])(
-    'when the step summary %s: one warning, and the outputs and the result as usual',
-    async (_, file, why) => {
-      const id = add(finishedJob({ endedAgoMs: 60_000, outcome: 'COMPLETE' }));
-      const r = await run({ job_id: id }, { GITHUB_STEP_SUMMARY: file });
-      expect(r.code).toBe(0);
-      expect(r.outputs).toMatchObject({ result: 'success', status: 'COMPLETE', job_id: id });
-      expect(warnings(r)).toEqual([`::warning::Could not write the job summary: ${why}`]);
-    },
-  );
-
-  it('uses the defaults of action.yml for every input it is not given', async () => {
-    // Only the required inputs: fail_on, summary, timeout... come from action.yml via INPUT_* as on the runner.
-    const id = add(upgradeJob({ durationMs: 100, outcome: 'FAIL', beginOffsetMs: -5_000 }));
-    const r = record(
-      await runAction({
-        inputs: {
-          endpoint: e2e.url,
-          project_id: DEMO_PROJECT_ID,
-          access_key: AK,
-          secret_key: SK,
-          job_id: id,
-        },
-      }),
-    );
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('(timeout 1h, polls every 5s to 30s)');
-    expect(r.outputs.result).toBe('failure');
-    expect(r.summary.split('\n')[0]).toMatch(/^## ❌ FAIL · UPGRADE /);
-  });
 });
-
-auditSecrets();

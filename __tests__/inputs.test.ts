@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ACTION_YML, inputDefaults } from '../emulator/action-runner.ts';
 import type { Config } from '../src/domain/types.ts';
 import {
   DEFAULTS,
@@ -91,15 +93,9 @@ const expectedBase: Config = {
 
 describe('DEFAULTS and defaultEndpoint', () => {
   it('match action.yml', () => {
-    expect(DEFAULTS).toEqual({
-      timeout: '60m',
-      poll_interval: '5s',
-      max_poll_interval: '30s',
-      request_timeout: '30s',
-      fail_on: 'FAIL,ROLLBACK_FAIL',
-      fail_fast: 'true',
-      summary: 'true',
-    });
+    const declared = inputDefaults(readFileSync(ACTION_YML, 'utf8'));
+    for (const [name, value] of Object.entries(DEFAULTS))
+      expect([name, declared.get(name)]).toEqual([name, value]);
   });
 
   it('builds the public ELB endpoint of a region', () => {

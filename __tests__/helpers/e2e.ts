@@ -25,9 +25,6 @@ export const SECRETS = [AK, SK, TEMP_AK, TEMP_SK, SECURITY_TOKEN, AUTH_TOKEN, GI
 /** Fast polling so each run takes about a second. */
 export const FAST = { poll_interval: '100ms', max_poll_interval: '300ms', timeout: '20s' };
 
-/** Everything the action made visible in this file's runs: stdout, stderr, summaries, outputs. */
-const seen: string[] = [];
-
 /** The text a user could read, without the runner's own `::add-mask::` commands. */
 function visible(r: RunResult): string {
   return [
@@ -38,9 +35,13 @@ function visible(r: RunResult): string {
   ].join('\n');
 }
 
-/** Adds a run made without `E2E.run` to the file's credential audit. */
+/**
+ * The credential audit, for every run: no credential in anything the action made visible (stdout but its own
+ * `::add-mask::` commands, stderr, the summary, the outputs). `E2E.run` applies it; call it for other runs.
+ */
 export function record(r: RunResult): RunResult {
-  seen.push(visible(r));
+  const shown = visible(r);
+  for (const secret of SECRETS) expect(shown, 'a credential shown in a run').not.toContain(secret);
   return r;
 }
 
@@ -114,13 +115,4 @@ export function errors(r: RunResult): string {
 /** The `::warning::` lines the action printed. */
 export function warnings(r: RunResult): string[] {
   return r.stdout.split('\n').filter((l) => l.startsWith('::warning::'));
-}
-
-/** The last test of each end-to-end file: no credential in anything the action wrote in any of its runs. */
-export function auditSecrets(): void {
-  it('never shows a credential outside ::add-mask:: in any run of this file', () => {
-    expect(seen.length).toBeGreaterThan(0);
-    const all = seen.join('\n');
-    for (const secret of SECRETS) expect(all).not.toContain(secret);
-  });
 }

@@ -8,23 +8,10 @@ export const PAGE_LIMIT = 2000;
 /** More jobs than any wait needs: a server that keeps paging must not fill the runner's memory. */
 export const MAX_JOBS = 200_000;
 
-const QUERY_ORDER: ReadonlyArray<keyof ListJobsQuery> = [
-  'job_id',
-  'job_type',
-  'status',
-  'error_code',
-  'resource_id',
-  'begin_time',
-  'limit',
-  'marker',
-  'page_reverse',
-];
-
-/** ListJobs query as ordered pairs, dropping unset parameters. */
+/** ListJobs query as pairs, dropping unset parameters (the signer puts them in canonical order on the wire). */
 export function listJobsQuery(query: ListJobsQuery): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  for (const key of QUERY_ORDER) {
-    const value = query[key];
+  for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== '') pairs.push([key, String(value)]);
   }
   return pairs;

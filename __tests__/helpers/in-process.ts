@@ -1,0 +1,136 @@
+/**
+ * The action's core in process, against the emulator, on a scripted clock: the same inputs, environment and result
+ * as a run of the bundle (`E2E.run`), without a process and without real waiting. Its IO prints what `@actions/core`
+ * would print (commands with their data escaped), so the same assertions hold. For the retry, timeout and bad-input
+ * matrices; what only the bundle can show (signals, file commands, proxies, TLS) stays end to end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { actionEnv, type RunResult } from '../../emulator/action-runner.ts';
+import {
+  DEMO_PROJECT_ID,
+  ElbEmulator,
+  type ElbEmulatorOptions,
+  type JobScript,
+  type ManualClock,
+  manualClock,
+} from '../../emulator/index.ts';
+import { type ActionIO, runAction } from '../../src/action.ts';
+import { AK, AUTH_TOKEN, type E2E, FAST, record, SECURITY_TOKEN, SK, TEMP_AK, TEMP_SK } from './e2e.ts';
+
+/** `@actions/core`'s escaping of a command's data. */
+const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+
+export interface InProcess extends E2E {
+  readonly clock: ManualClock;
+}
+
+/** Runs the core once with the runner's environment for `inputs`; stdout as `@actions/core` would write it. */
+export async function runInProcess(
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  clock: ManualClock,
+): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'elb-job-wait-in-process-'));
+  try {
+    const vars = actionEnv({ inputs, env }, dir);
+    let stdout = '';
+    let failed = false;
+    const outputs: Record<string, string> = {};
+    let summary = '';
+    const line = (text: string) => {
+      stdout += `${text}\n`;
+    };
+    const command = (name: string) => (message: string) => line(`::${name}::${escapeData(message)}`);
+    const io: ActionIO = {
+      getInput: (name) => (vars[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
+      env: vars,
+      setSecret: command('add-mask'),
+      setOutput: (name, value) => {
+        outputs[name] = value;
+      },
+      debug: command('debug'),
+      info: line,
+      startGroup: command('group'),
+      endGroup: () => line('::endgroup::'),
+      notice: command('notice'),
+      warning: command('warning'),
+      setFailed: (message) => {
+        failed = true;
+        command('error')(message);
+      },
+      writeSummary: async (markdown) => {
+        summary += `${markdown}\n`;
+      },
+      getIDToken: async () => {
+        throw new Error('the OIDC ID token is requested only end to end');
+      },
+    };
+    const started = clock.now();
+    await runAction(io, {
+      clock: {
+        now: clock.now,
+        sleep: async (ms, signal) => {
+          if (ms > 0 && !signal?.aborted) clock.advance(ms);
+        },
+      },
+    });
+    return record({
+      code: failed ? 1 : 0,
+      signal: null,
+      stdout,
+      stderr: '',
+      outputs,
+      summary,
+      ms: clock.now() - started,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An emulator on a scripted clock per test, and `run` that runs the core in process against it. */
+export function useInProcess(options: ElbEmulatorOptions = {}): InProcess {
+  let emulator: ElbEmulator;
+  let url = '';
+  let clock: ManualClock;
+  beforeEach(async () => {
+    clock = manualClock();
+    emulator = new ElbEmulator({
+      credentials: [
+        { accessKey: AK, secretKey: SK },
+        { accessKey: TEMP_AK, secretKey: TEMP_SK, securityToken: SECURITY_TOKEN },
+      ],
+      authTokens: [AUTH_TOKEN],
+      projects: [{ id: DEMO_PROJECT_ID, name: 'cn-north-4' }],
+      now: clock.now,
+      // Requests are signed with the real time while the scripted clock runs ahead of it.
+      maxSkewMs: Number.POSITIVE_INFINITY,
+      ...options,
+    });
+    url = await emulator.start();
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+  return {
+    get emulator() {
+      return emulator;
+    },
+    get url() {
+      return url;
+    },
+    get clock() {
+      return clock;
+    },
+    add: (script: JobScript) => emulator.addJob(script).job_id,
+    run: (inputs, env = {}) =>
+      runInProcess(
+        { endpoint: url, project_id: DEMO_PROJECT_ID, access_key: AK, secret_key: SK, ...FAST, ...inputs },
+        env,
+        clock,
+      ),
+  };
+}
