@@ -11,11 +11,12 @@ import { GITHUB_TOKEN_STANDIN } from '../emulator/action-runner.ts';
 import { GitHubStandIn, upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
 import { errors, useEmulator, warnings } from './helpers/e2e.ts';
+import { useInProcess } from './helpers/in-process.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PR_HEAD = 'feedfacefeedfacefeedfacefeedfacefeedface';
 
-describe('check run', () => {
+describe('check run, end to end', () => {
   const e2e = useEmulator();
   let github: GitHubStandIn;
   let apiUrl: string;
@@ -77,60 +78,6 @@ describe('check run', () => {
     expect(run).toMatchObject({ status: 'completed', conclusion: 'success', head_sha: SHA });
   });
 
-  it.each([
-    ['FAIL', {}, 'failure'],
-    ['timeout', { timeout: '1s' }, 'timed_out'],
-  ] as const)('completes with the right conclusion: %s', async (kind, inputs, conclusion) => {
-    const id = e2e.add(
-      upgradeJob({
-        durationMs: kind === 'FAIL' ? 300 : 60_000,
-        outcome: kind === 'FAIL' ? 'FAIL' : 'COMPLETE',
-      }),
-    );
-    const r = await withChecks({ job_id: id, ...inputs });
-    expect(r.code).toBe(1);
-    expect(github.runs.get(1)).toMatchObject({ status: 'completed', conclusion });
-  });
-
-  it('uses the pull request head SHA for pull_request events', async () => {
-    const event = join(dir, 'event.json');
-    writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { sha: PR_HEAD } } }));
-    const id = e2e.add(upgradeJob({ durationMs: 200, outcome: 'COMPLETE' }));
-    const r = await withChecks(
-      { job_id: id },
-      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event },
-    );
-    expect(r.code).toBe(0);
-    expect(github.calls[0]?.body).toMatchObject({ head_sha: PR_HEAD });
-  });
-
-  it('without checks: write, warns once how to fix it and still passes', async () => {
-    github.deny = 'all';
-    const id = e2e.add(upgradeJob({ durationMs: 800, outcome: 'COMPLETE' }));
-    const r = await withChecks({ job_id: id });
-    expect(r.code).toBe(0);
-    expect(r.outputs.result).toBe('success');
-    const w = warnings(r);
-    expect(w).toHaveLength(1);
-    expect(w[0]).toContain(
-      "Could not create check run 'ELB upgrade' (HTTP 403: Resource not accessible by integration",
-    );
-    expect(w[0]).toContain('permissions: checks: write');
-    expect(github.calls).toHaveLength(1);
-    expect(r.summary).toContain('✅ COMPLETE');
-  });
-
-  it('a run whose updates are refused is left alone after one warning', async () => {
-    github.deny = 'update';
-    const id = e2e.add(upgradeJob({ durationMs: 1_000, outcome: 'COMPLETE' }));
-    const r = await withChecks({ job_id: id, max_poll_interval: '100ms' });
-    expect(r.code).toBe(0);
-    expect(warnings(r)).toEqual([
-      expect.stringContaining("Could not update check run 'ELB upgrade' (HTTP 403"),
-    ]);
-    expect(github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
-  });
-
   it("goes through the action's dispatcher: HTTP_PROXY applies as to the ELB calls", async () => {
     // @actions/github on its own would never proxy a loopback address.
     const proxy = new TestProxy();
@@ -190,6 +137,82 @@ describe('check run', () => {
     expect(errors(r)).not.toContain('Could not finish reporting in time');
     // The update sent on UPGRADE_INIT hangs; the completion would queue behind it.
     expect(github.calls.at(-1)).toMatchObject({ method: 'PATCH', status: 0 });
+  });
+});
+
+describe('check run (in process)', () => {
+  const e2e = useInProcess();
+  let github: GitHubStandIn;
+  let apiUrl: string;
+  let dir: string;
+  beforeEach(async () => {
+    github = new GitHubStandIn({ token: GITHUB_TOKEN_STANDIN });
+    apiUrl = await github.start();
+    dir = mkdtempSync(join(tmpdir(), 'event-'));
+  });
+  afterEach(async () => {
+    await github.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const withChecks = (
+    inputs: Record<string, string>,
+    env: Record<string, string> = {},
+    options?: Parameters<typeof e2e.run>[2],
+  ) => e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env }, options);
+
+  it.each([
+    ['FAIL', {}, 'failure'],
+    ['timeout', { timeout: '1s' }, 'timed_out'],
+  ] as const)('completes with the right conclusion: %s', async (kind, inputs, conclusion) => {
+    const id = e2e.add(
+      upgradeJob({
+        durationMs: kind === 'FAIL' ? 300 : 60_000,
+        outcome: kind === 'FAIL' ? 'FAIL' : 'COMPLETE',
+      }),
+    );
+    const r = await withChecks({ job_id: id, ...inputs });
+    expect(r.code).toBe(1);
+    expect(github.runs.get(1)).toMatchObject({ status: 'completed', conclusion });
+  });
+
+  it('uses the pull request head SHA for pull_request events', async () => {
+    const event = join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { sha: PR_HEAD } } }));
+    const id = e2e.add(upgradeJob({ durationMs: 200, outcome: 'COMPLETE' }));
+    const r = await withChecks(
+      { job_id: id },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event },
+    );
+    expect(r.code).toBe(0);
+    expect(github.calls[0]?.body).toMatchObject({ head_sha: PR_HEAD });
+  });
+
+  it('without checks: write, warns once how to fix it and still passes', async () => {
+    github.deny = 'all';
+    const id = e2e.add(upgradeJob({ durationMs: 800, outcome: 'COMPLETE' }));
+    const r = await withChecks({ job_id: id });
+    expect(r.code).toBe(0);
+    expect(r.outputs.result).toBe('success');
+    const w = warnings(r);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toContain(
+      "Could not create check run 'ELB upgrade' (HTTP 403: Resource not accessible by integration",
+    );
+    expect(w[0]).toContain('permissions: checks: write');
+    expect(github.calls).toHaveLength(1);
+    expect(r.summary).toContain('✅ COMPLETE');
+  });
+
+  it('a run whose updates are refused is left alone after one warning', async () => {
+    github.deny = 'update';
+    const id = e2e.add(upgradeJob({ durationMs: 1_000, outcome: 'COMPLETE' }));
+    const r = await withChecks({ job_id: id, max_poll_interval: '100ms' });
+    expect(r.code).toBe(0);
+    expect(warnings(r)).toEqual([
+      expect.stringContaining("Could not update check run 'ELB upgrade' (HTTP 403"),
+    ]);
+    expect(github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
   });
 
   it('is not touched without check_name', async () => {

@@ -17,6 +17,7 @@ import {
   useEmulator,
   warnings,
 } from './helpers/e2e.ts';
+import { useInProcess } from './helpers/in-process.ts';
 
 const IDP = 'github-actions';
 const AUDIENCE = 'huaweicloud';
@@ -141,9 +142,10 @@ describe('credentials and project', () => {
   });
 });
 
-describe('keyless: the workflow OIDC token exchanged through IAM', () => {
+const keyless = { access_key: '', secret_key: '', idp_id: IDP, id_token_audience: AUDIENCE };
+
+describe("keyless, end to end: the runner's OIDC token exchanged through IAM", () => {
   const e2e = useEmulator({ oidc: { idpId: IDP, audience: AUDIENCE, requestToken: REQUEST_TOKEN } });
-  const keyless = { access_key: '', secret_key: '', idp_id: IDP, id_token_audience: AUDIENCE };
 
   it('signs every ELB request with the temporary AK/SK and a signed X-Security-Token', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 500, outcome: 'COMPLETE' }));
@@ -172,6 +174,10 @@ describe('keyless: the workflow OIDC token exchanged through IAM', () => {
     }
     expectNoIssuedSecrets(e2e.emulator, r);
   });
+});
+
+describe('keyless: the workflow OIDC token exchanged through IAM (in process)', () => {
+  const e2e = useInProcess({ oidc: { idpId: IDP, audience: AUDIENCE, requestToken: REQUEST_TOKEN } });
 
   it('looks the project up with the temporary credentials', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
@@ -215,7 +221,7 @@ describe('keyless: the workflow OIDC token exchanged through IAM', () => {
   });
 
   describe('with credentials that expire during the wait', () => {
-    const short = useEmulator({
+    const short = useInProcess({
       oidc: { idpId: IDP, audience: AUDIENCE, requestToken: REQUEST_TOKEN, credentialLifetimeMs: 1_500 },
     });
     it('renews them before they expire', async () => {

@@ -1,5 +1,5 @@
 /** Shared set-up of the end-to-end tests: an emulator per test, the bundled action, and a credential audit. */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import {
   GITHUB_TOKEN_STANDIN,
   type RunOptions,

@@ -64,8 +64,15 @@ export async function runInProcess(
       writeSummary: async (markdown) => {
         summary += `${markdown}\n`;
       },
-      getIDToken: async () => {
-        throw new Error('the OIDC ID token is requested only end to end');
+      // What `core.getIDToken` asks of the runner's ID-token endpoint (the emulator's stand-in here).
+      getIDToken: async (audience) => {
+        const url = new URL(vars.ACTIONS_ID_TOKEN_REQUEST_URL ?? '');
+        if (audience) url.searchParams.set('audience', audience);
+        const res = await fetch(url, {
+          headers: { Authorization: `Bearer ${vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+        });
+        if (!res.ok) throw new Error(`Failed to get ID Token. HTTP ${res.status}`);
+        return ((await res.json()) as { value: string }).value;
       },
     };
     const started = clock.now();

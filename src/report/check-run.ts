@@ -67,14 +67,16 @@ export interface CheckRunOptions {
   /** The action's dispatcher: GitHub's API is called through it, like Huawei's (HTTP/1.1, the same proxy rules). */
   dispatcher: Dispatcher;
   /** Loads the GitHub client; defaults to `@actions/github` (imported lazily). */
-  loadChecks?(token: string, dispatcher: Dispatcher): Promise<ChecksApi>;
+  loadChecks?(token: string, dispatcher: Dispatcher, baseUrl: string): Promise<ChecksApi>;
 }
 
-async function loadOctokitChecks(token: string, dispatcher: Dispatcher): Promise<ChecksApi> {
+async function loadOctokitChecks(token: string, dispatcher: Dispatcher, baseUrl: string): Promise<ChecksApi> {
   const [{ getOctokit }, { fetch }] = await Promise.all([import('@actions/github'), import('undici')]);
-  // Without this, @actions/github would use undici's global dispatcher, which offers HTTP/2, or a proxy agent of its
-  // own that never proxies loopback addresses.
   const octokit = getOctokit(token, {
+    // The API address from the action's environment (GITHUB_API_URL, set on GitHub Enterprise), not the process's.
+    baseUrl,
+    // Without this, @actions/github would use undici's global dispatcher, which offers HTTP/2, or a proxy agent of its
+    // own that never proxies loopback addresses.
     request: { fetch: (url: string, init: RequestInit) => fetch(url, { ...init, dispatcher } as never) },
   });
   return octokit.rest.checks as unknown as ChecksApi;
@@ -138,7 +140,11 @@ export class CheckRun {
     this.#owner = owner;
     this.#repo = repo;
     try {
-      this.#api = await (this.#opts.loadChecks ?? loadOctokitChecks)(this.#opts.token, this.#opts.dispatcher);
+      this.#api = await (this.#opts.loadChecks ?? loadOctokitChecks)(
+        this.#opts.token,
+        this.#opts.dispatcher,
+        this.#opts.env.GITHUB_API_URL || 'https://api.github.com',
+      );
       const res = await this.#api.create({
         owner,
         repo,
