@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../src/inputs/time.ts';
+import { formatDuration, parseDuration } from '../src/domain/time.ts';
 
 describe('parseDuration', () => {
   it.each([

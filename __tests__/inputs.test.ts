@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTION_YML, inputDefaults } from '../emulator/action-runner.ts';
+import { normaliseBeginTime } from '../src/domain/time.ts';
 import type { Config } from '../src/domain/types.ts';
 import {
   DEFAULTS,
@@ -10,7 +11,6 @@ import {
   type InputSource,
   parseInputs,
 } from '../src/inputs/inputs.ts';
-import { normaliseBeginTime } from '../src/inputs/time.ts';
 import { Secrets } from '../src/secrets.ts';
 
 const AK = 'AKINPUT0000EXAMPLE01';

@@ -5,7 +5,7 @@ import {
   IAM_REGIONS,
   onPublicSite,
   regionEndpoints,
-} from '../src/inputs/regions.ts';
+} from '../src/domain/regions.ts';
 import { consoleUrl } from '../src/report/summary.ts';
 import { completed } from './helpers/jobs.ts';
 

@@ -20,12 +20,12 @@ import {
   manualClock,
   upgradeJob,
 } from '../emulator/index.ts';
+import { parseDuration } from '../src/domain/time.ts';
 import type { Clock } from '../src/domain/types.ts';
 import { akskAuthorizer } from '../src/huawei/auth.ts';
 import { ElbClient } from '../src/huawei/elb-client.ts';
 import { HttpClient } from '../src/huawei/http.ts';
 import { DEFAULTS } from '../src/inputs/inputs.ts';
-import { parseDuration } from '../src/inputs/time.ts';
 import { waitForJobs } from '../src/wait/waiter.ts';
 
 const RUNS = Number(process.env.RUNS ?? 21);

@@ -4,6 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { formatDuration } from './domain/time.ts';
 import type { Clock, Config, Result, WaitOutcome } from './domain/types.ts';
 import { asError } from './errors.ts';
 import { plainAuthorizer } from './huawei/auth.ts';
@@ -12,7 +13,6 @@ import { HttpClient, type HttpClientOptions } from './huawei/http.ts';
 import { authorizerFor, lookupProjectId } from './huawei/iam.ts';
 import { clearTextWarnings, createDispatcher } from './huawei/transport.ts';
 import { parseInputs } from './inputs/inputs.ts';
-import { formatDuration } from './inputs/time.ts';
 import { type CheckRun, openCheckRun } from './report/check-run.ts';
 import { safeLog } from './report/log.ts';
 import { ProgressLog } from './report/progress-log.ts';

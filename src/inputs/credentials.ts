@@ -3,11 +3,11 @@
  * exactly one kind chosen (auth_token, idp_id, AK/SK), with the environment fallbacks users already have.
  */
 import type { Credentials } from '../domain/types.ts';
+import { InputError } from '../errors.ts';
 import {
   describe,
   EXAMPLES,
   envValue,
-  InputError,
   type InputHooks,
   type InputSource,
   inputOrEnv,

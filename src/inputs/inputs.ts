@@ -7,10 +7,11 @@
  * secrets registry and `core.warning` through `InputHooks`, so every rule here is testable on its own.
  */
 import { IN_PROGRESS, PROJECT_ID, REGION, TERMINAL } from '../domain/jobs.ts';
+import { GLOBAL_IAM_ENDPOINT, regionEndpoints } from '../domain/regions.ts';
+import { formatDuration, normaliseBeginTime, parseDuration } from '../domain/time.ts';
 import type { Config, StatusName } from '../domain/types.ts';
 import { errorMessage } from '../errors.ts';
 import { readSecrets, resolveCredentials, type SecretValues } from './credentials.ts';
-import { GLOBAL_IAM_ENDPOINT, regionEndpoints } from './regions.ts';
 import {
   describe,
   EXAMPLES,
@@ -20,7 +21,6 @@ import {
   inputOrEnv,
   type Sourced,
 } from './source.ts';
-import { formatDuration, normaliseBeginTime, parseDuration } from './time.ts';
 
 export { InputError, type InputHooks, type InputSource } from './source.ts';
 

@@ -4,7 +4,7 @@ import type { Secrets } from '../secrets.ts';
 
 export { InputError };
 
-import { GLOBAL_IAM_ENDPOINT } from './regions.ts';
+import { GLOBAL_IAM_ENDPOINT } from '../domain/regions.ts';
 
 export interface InputSource {
   /** Like `core.getInput`: '' when unset, already trimmed. */

@@ -4,8 +4,8 @@
  */
 
 import { jobName } from '../domain/jobs.ts';
+import { formatDuration } from '../domain/time.ts';
 import type { StatusChange, TrackedJob } from '../domain/types.ts';
-import { formatDuration } from '../inputs/time.ts';
 
 export interface LogSink {
   info(message: string): void;

@@ -3,9 +3,10 @@
  * outputs, summary, check-run completion and final log line at the end (`reportOutcome`), and the last resort after
  * an unexpected exception (`reportCrash`).
  */
+
+import { formatDuration } from '../domain/time.ts';
 import type { Config, Progress, Result, WaitOutcome } from '../domain/types.ts';
 import { errorMessage } from '../errors.ts';
-import { formatDuration } from '../inputs/time.ts';
 import { CHECK_SUMMARY_LIMIT, type CheckRun } from './check-run.ts';
 import type { LogWriter } from './log.ts';
 import { escapeText, renderSummary, verdictLine } from './summary.ts';

@@ -5,9 +5,9 @@
  */
 
 import { apiTime, decidingJob, FAILED, hasEnded, jobError, REGION, resourceType } from '../domain/jobs.ts';
+import { onPublicSite } from '../domain/regions.ts';
+import { formatDuration } from '../domain/time.ts';
 import type { MainJob, Progress, SubJob, TrackedJob, WaitOutcome } from '../domain/types.ts';
-import { onPublicSite } from '../inputs/regions.ts';
-import { formatDuration } from '../inputs/time.ts';
 import { stripUnsafe } from './log.ts';
 
 /** The runner drops a step summary over 1 MiB whole; stay well under it. */

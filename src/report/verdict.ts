@@ -1,8 +1,8 @@
 /** The verdict of a wait in words: the headline, the error with its hint, the outputs. */
 import { decidingJob, jobError, jobName } from '../domain/jobs.ts';
+import { formatDuration } from '../domain/time.ts';
 import type { MainJob, TrackedJob, WaitOutcome } from '../domain/types.ts';
 import { ApiError } from '../huawei/http.ts';
-import { formatDuration } from '../inputs/time.ts';
 
 /** The verdict in one line: used for the error, the log and the summary. */
 export function headline(outcome: WaitOutcome, timeoutMs: number): string {
