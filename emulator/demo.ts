@@ -2,7 +2,7 @@
  * `npm run demo` (= `node emulator/demo.ts`): runs the bundled action (dist/index.js) against the
  * ELB emulator the way a GitHub runner would, and shows what it did.
  *
- * Starts the emulator with a fake AK/SK and an UPGRADE job lasting about 12 s, spawns
+ * Starts the emulator with a fake AK/SK and an UPGRADE job that runs for 12 s, spawns
  * `process.execPath dist/index.js` with `INPUT_*` variables (plus every other input's default
  * from action.yml), `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `GITHUB_STATE` and `RUNNER_TEMP`
  * pointing into a temp directory, streams its output live, then prints the outputs and the step
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
       outcome: 'COMPLETE',
     }),
   );
-  console.log(`demo: ELB emulator on ${url}; UPGRADE job ${job.job_id} completes in about 12 s`);
+  console.log(`demo: ELB emulator on ${url}; UPGRADE job ${job.job_id} runs for 12 s`);
   console.log(`demo: running ${ACTION}\n`);
   const env: Record<string, string> = {};
   if (process.argv.includes('--debug')) env.RUNNER_DEBUG = '1';
@@ -110,6 +110,19 @@ async function main(): Promise<number> {
   for (const [name, value] of Object.entries(result.outputs)) console.log(`${name} = ${value}`);
   console.log('\n--- step summary (GITHUB_STEP_SUMMARY) ---');
   console.log(result.summary || '(empty)');
+  // Two figures that differ on purpose: how long the job ran (summary, timeline) and how long the step waited (log,
+  // elapsed_seconds), which ends at the first poll after the job did (1 s to 3 s later here).
+  const [done] = JSON.parse(result.outputs.jobs || '[]') as Array<{ begin_time?: string; end_time?: string }>;
+  const ran =
+    done?.begin_time && done.end_time
+      ? (Date.parse(done.end_time) - Date.parse(done.begin_time)) / 1000
+      : NaN;
+  if (Number.isFinite(ran)) {
+    console.log(
+      `demo: the job ran ${ran} s from begin_time to end_time (the summary's duration); the step waited ` +
+        `${result.outputs.elapsed_seconds} s (the log's "waited"), until the first poll after the job ended`,
+    );
+  }
   return code;
 }
 
