@@ -15,7 +15,6 @@ describe('retried faults end in success, one warning per retry', () => {
   const e2e = useInProcess();
 
   it.each([
-    [{ kind: 'status', status: 429 } as const, /HTTP 429 APIGW\.0308: policy user over ratelimit/],
     [{ kind: 'status', status: 500 } as const, /HTTP 500 /],
     [{ kind: 'status', status: 502 } as const, /HTTP 502 /],
     [{ kind: 'status', status: 503 } as const, /HTTP 503 /],
@@ -38,12 +37,27 @@ describe('retried faults end in success, one warning per retry', () => {
     expect(e2e.emulator.requests[0]?.fault).toBeDefined();
   });
 
-  it('honours Retry-After', async () => {
+  it('throttled (429): not retried inside the poll; the schedule slows down, with one notice', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-    e2e.emulator.injectFaults({ kind: 'status', status: 429, headers: { 'Retry-After': '2' } });
+    e2e.emulator.injectFaults({ kind: 'status', status: 429, times: 2 });
     const r = await e2e.run({ job_id: id });
     expect(r.code).toBe(0);
-    expect(warnings(r)).toEqual([expect.stringMatching(/HTTP 429 APIGW\.0308.*; retry 1 in 2s$/)]);
+    expect(warnings(r)).toEqual([]);
+    expect(
+      r.stdout.match(/::notice::Huawei Cloud's API gateway is throttling this account \(HTTP 429\)/g),
+    ).toHaveLength(1);
+    expect(r.summary).toContain("2 answers were throttled by Huawei Cloud's API gateway (HTTP 429)");
+    // The second throttled answer came one slowed-down interval after the first, not a retry's second later.
+    const [first, second] = e2e.emulator.requests;
+    expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(4 * 300);
+  });
+
+  it('honours Retry-After', async () => {
+    const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
+    e2e.emulator.injectFaults({ kind: 'status', status: 503, headers: { 'Retry-After': '2' } });
+    const r = await e2e.run({ job_id: id });
+    expect(r.code).toBe(0);
+    expect(warnings(r)).toEqual([expect.stringMatching(/HTTP 503 .*; retry 1 in 2s$/)]);
     const [first, second] = e2e.emulator.requests;
     expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(2_000);
   });

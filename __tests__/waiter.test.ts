@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock, ListJobsQuery, MainJob, StatusChange, SubJob } from '../src/domain/types.ts';
 import { ApiError, NetworkError } from '../src/huawei/http.ts';
-import { batchQuery, newestMatching, type WaitRequest, waitForJobs } from '../src/wait/waiter.ts';
+import {
+  batchQuery,
+  JITTER,
+  newestMatching,
+  nextDelay,
+  THROTTLED_CAP,
+  THROTTLED_FLOOR,
+  THROTTLED_GROWTH,
+  THROTTLED_RECOVERY,
+  type WaitRequest,
+  waitForJobs,
+} from '../src/wait/waiter.ts';
 
 const MIN = 60_000;
+
+/** The schedule without its jitter, for tests that pin exact delays. */
+const NO_JITTER = () => 0;
 
 /** A clock whose sleep advances time at once: a 30-minute job runs in milliseconds. */
 function fakeClock(start = Date.UTC(2024, 2, 23, 8, 20, 0)) {
@@ -102,6 +116,7 @@ describe('waitForJobs', () => {
     const changes: StatusChange[] = [];
     const out = await waitForJobs(base, {
       clock: c.clock,
+      random: NO_JITTER,
       list,
       events: { pollDone: (poll) => changes.push(...poll.changes) },
     });
@@ -138,7 +153,7 @@ describe('waitForJobs', () => {
       [400_000, 'SUCCESS', [['UPGRADE_INIT', 'SUCCESS']]],
     ]);
     const { list } = api(c, [job]);
-    await waitForJobs(base, { clock: c.clock, list });
+    await waitForJobs(base, { clock: c.clock, random: NO_JITTER, list });
     // 0, 5, 15, 35, 65, 95 (nothing new), 125: change seen -> next sleep is 5s again.
     expect(c.sleeps.slice(0, 7)).toEqual([5_000, 10_000, 20_000, 30_000, 30_000, 30_000, 5_000]);
   });
@@ -157,7 +172,7 @@ describe('waitForJobs', () => {
         [20_000, status],
       ]),
     ]);
-    const out = await waitForJobs(base, { clock: c.clock, list });
+    const out = await waitForJobs(base, { clock: c.clock, random: NO_JITTER, list });
     expect(out.result).toBe(result);
     expect(out.failing?.status).toBe(result === 'failure' ? status : undefined);
   });
@@ -165,7 +180,10 @@ describe('waitForJobs', () => {
   it('fails on CANCEL when fail_on lists it', async () => {
     const c = fakeClock();
     const { list } = api(c, [scripted('job-1', [[0, 'CANCEL']])]);
-    const out = await waitForJobs({ ...base, failOn: ['FAIL', 'CANCEL'] }, { clock: c.clock, list });
+    const out = await waitForJobs(
+      { ...base, failOn: ['FAIL', 'CANCEL'] },
+      { clock: c.clock, random: NO_JITTER, list },
+    );
     expect(out.result).toBe('failure');
     expect(out.failing?.job_id).toBe('job-1');
     expect(out.polls).toBe(1);
@@ -177,7 +195,7 @@ describe('waitForJobs', () => {
     const unknown: string[] = [];
     const out = await waitForJobs(
       { ...base, timeoutMs: 2 * MIN },
-      { clock: c.clock, list, events: { unknownStatus: (s) => unknown.push(s) } },
+      { clock: c.clock, random: NO_JITTER, list, events: { unknownStatus: (s) => unknown.push(s) } },
     );
     expect(out.result).toBe('timeout');
     expect(out.elapsedMs).toBe(2 * MIN);
@@ -187,7 +205,10 @@ describe('waitForJobs', () => {
   it('times out exactly at the deadline with the last known state', async () => {
     const c = fakeClock();
     const { list } = api(c, [scripted('job-1', [[0, 'RUNNING']])]);
-    const out = await waitForJobs({ ...base, timeoutMs: 100_000 }, { clock: c.clock, list });
+    const out = await waitForJobs(
+      { ...base, timeoutMs: 100_000 },
+      { clock: c.clock, random: NO_JITTER, list },
+    );
     expect(out.result).toBe('timeout');
     expect(out.elapsedMs).toBe(100_000);
     expect(out.tracked[0]?.job?.status).toBe('RUNNING');
@@ -198,10 +219,16 @@ describe('waitForJobs', () => {
   it('timeout 0 checks once', async () => {
     const c = fakeClock();
     const running = api(c, [scripted('job-1', [[0, 'RUNNING']])]);
-    const out = await waitForJobs({ ...base, timeoutMs: 0 }, { clock: c.clock, list: running.list });
+    const out = await waitForJobs(
+      { ...base, timeoutMs: 0 },
+      { clock: c.clock, random: NO_JITTER, list: running.list },
+    );
     expect([out.result, out.polls, c.sleeps.length]).toEqual(['timeout', 1, 0]);
     const done = api(c, [scripted('job-1', [[0, 'COMPLETE']])]);
-    const out2 = await waitForJobs({ ...base, timeoutMs: 0 }, { clock: c.clock, list: done.list });
+    const out2 = await waitForJobs(
+      { ...base, timeoutMs: 0 },
+      { clock: c.clock, random: NO_JITTER, list: done.list },
+    );
     expect([out2.result, out2.polls]).toEqual(['success', 1]);
   });
 
@@ -222,7 +249,10 @@ describe('waitForJobs', () => {
       ),
       scripted('c', [[0, 'RUNNING']]),
     ]);
-    const out = await waitForJobs({ ...base, jobIds: ['a', 'b', 'c'] }, { clock: c.clock, list });
+    const out = await waitForJobs(
+      { ...base, jobIds: ['a', 'b', 'c'] },
+      { clock: c.clock, random: NO_JITTER, list },
+    );
     expect(out.result).toBe('failure');
     expect(out.failing?.job_id).toBe('b');
     expect(out.tracked.map((t) => t.job?.status)).toEqual(['RUNNING', 'FAIL', 'RUNNING']);
@@ -241,7 +271,10 @@ describe('waitForJobs', () => {
         [20_000, 'FAIL'],
       ]),
     ]);
-    const out = await waitForJobs({ ...base, jobIds: ['a', 'b'], failFast: false }, { clock: c.clock, list });
+    const out = await waitForJobs(
+      { ...base, jobIds: ['a', 'b'], failFast: false },
+      { clock: c.clock, random: NO_JITTER, list },
+    );
     expect(out.result).toBe('failure');
     expect(out.failing?.job_id).toBe('b');
     expect(out.lastFinished?.job_id).toBe('a');
@@ -261,6 +294,7 @@ describe('waitForJobs', () => {
     const misses: string[] = [];
     const out = await waitForJobs(base, {
       clock: c.clock,
+      random: NO_JITTER,
       list,
       events: { notListed: (w) => misses.push(w ?? 'resource') },
     });
@@ -289,7 +323,7 @@ describe('waitForJobs', () => {
     const found: string[] = [];
     const out = await waitForJobs(
       { ...base, jobIds: [], resourceId: 'lb-1', beginTime: '2024-03-23T08:00:00' },
-      { clock: c.clock, list, events: { jobFound: (j) => found.push(j.job_id ?? '') } },
+      { clock: c.clock, random: NO_JITTER, list, events: { jobFound: (j) => found.push(j.job_id ?? '') } },
     );
     expect(out.result).toBe('success');
     expect(out.tracked[0]?.jobId).toBe('new');
@@ -308,6 +342,7 @@ describe('waitForJobs', () => {
     const failed: string[] = [];
     const out = await waitForJobs(base, {
       clock: c.clock,
+      random: NO_JITTER,
       list: async () => {
         if (++n === 2) throw new NetworkError({ message: 'connection reset' });
         return [job(c.clock.now() - c.start) as MainJob];
@@ -327,6 +362,7 @@ describe('waitForJobs', () => {
     let calls = 0;
     const out2 = await waitForJobs(base, {
       clock: c.clock,
+      random: NO_JITTER,
       list: async () => {
         calls++;
         throw denied;
@@ -341,6 +377,7 @@ describe('waitForJobs', () => {
     const { list } = api(c, [scripted('job-1', [[0, 'RUNNING']])]);
     const out = await waitForJobs(base, {
       clock: c.clock,
+      random: NO_JITTER,
       list,
       signal: controller.signal,
       events: { polled: ({ poll }) => poll === 3 && controller.abort() },
@@ -382,7 +419,10 @@ describe('several jobs: one ListJobs per poll once their begin times are known',
       at('b', '2024-03-23T08:05:30.500Z', 100_000),
       at('c', '2024-03-23T08:15:00Z', 200_000),
     ]);
-    const out = await waitForJobs({ ...base, jobIds: ['a', 'b', 'c'] }, { clock: c.clock, list });
+    const out = await waitForJobs(
+      { ...base, jobIds: ['a', 'b', 'c'] },
+      { clock: c.clock, random: NO_JITTER, list },
+    );
     expect(out.result).toBe('success');
     expect(calls.slice(0, 3)).toEqual([{ job_id: 'a' }, { job_id: 'b' }, { job_id: 'c' }]);
     const later = calls.slice(3);
@@ -413,5 +453,113 @@ describe('several jobs: one ListJobs per poll once their begin times are known',
         },
       ]),
     ).toEqual({ begin_time: '2024-03-23T08:00:00', resource_id: undefined, job_type: 'UPGRADE' });
+  });
+});
+
+describe('sharing the account: jitter and slow-down', () => {
+  const throttle = () =>
+    new ApiError({
+      status: 429,
+      errorCode: 'APIGW.0308',
+      errorMsg: 'policy user over ratelimit,limit:200,time:5 minute',
+      requestId: 'r',
+      message: 'HTTP 429 APIGW.0308',
+    });
+
+  it('jitters backoff steps below max_poll_interval, never above it', () => {
+    expect(nextDelay(5_000, 30_000, 0, 0)).toBe(5_000);
+    expect(nextDelay(5_000, 30_000, 0, 0.999)).toBe(Math.round(5_000 * (1 + JITTER * 0.999)));
+    expect(nextDelay(20_000, 30_000, 0, 0.999)).toBeLessThanOrEqual(30_000);
+    expect(nextDelay(30_000, 30_000, 0, 0.999)).toBe(30_000);
+    expect(nextDelay(10_000, 30_000, 45_000, 0.5)).toBe(Math.round(45_000 * (1 - JITTER * 0.5)));
+    expect(nextDelay(10_000, 30_000, 45_000, 0)).toBe(45_000);
+  });
+
+  it('waiters started together part after the first poll', async () => {
+    const schedules: number[][] = [];
+    for (const r of [0.1, 0.9]) {
+      const c = fakeClock();
+      const { list } = api(c, [
+        scripted('job-1', [
+          [0, 'RUNNING'],
+          [10 * MIN, 'COMPLETE'],
+        ]),
+      ]);
+      await waitForJobs(base, { clock: c.clock, list, random: () => r });
+      schedules.push(c.sleeps.slice(0, 3));
+    }
+    expect(schedules[0]).not.toEqual(schedules[1]);
+    expect(schedules[0]?.[0]).toBe(Math.round(5_000 * (1 + JITTER * 0.1)));
+  });
+
+  it('a throttled poll slows the schedule down (multiplicatively), which comes back a little per answer', async () => {
+    const c = fakeClock();
+    const { list: inner } = api(c, [
+      scripted('job-1', [
+        [0, 'RUNNING'],
+        [30 * MIN, 'COMPLETE'],
+      ]),
+    ]);
+    let calls = 0;
+    const list = async (q: ListJobsQuery) => {
+      calls++;
+      if (calls >= 2 && calls <= 4) throw throttle();
+      return inner(q);
+    };
+    const slowed: number[] = [];
+    const failed: string[] = [];
+    const out = await waitForJobs(base, {
+      clock: c.clock,
+      random: NO_JITTER,
+      list,
+      events: { throttled: (ms) => slowed.push(ms), pollFailed: (e) => failed.push(e.message) },
+    });
+    expect(out.result).toBe('success');
+    expect(out.throttled).toBe(3);
+    const floor = THROTTLED_FLOOR * base.maxPollIntervalMs;
+    expect(slowed).toEqual([floor]);
+    expect(failed).toEqual([]);
+    // 5 s, then throttled three times: the floor, then growing each time; then a little less per answer not throttled.
+    const third = floor * THROTTLED_GROWTH ** 2;
+    const recovered = third - Math.max(base.pollIntervalMs, third * THROTTLED_RECOVERY);
+    const expected = [5_000, floor, floor * THROTTLED_GROWTH, third, recovered];
+    expect(c.sleeps.slice(0, expected.length)).toEqual(expected.map(Math.round));
+    expect(Math.max(...c.sleeps)).toBeLessThanOrEqual(THROTTLED_CAP * base.maxPollIntervalMs);
+  });
+
+  it('throttling alone never fails the wait: at the deadline it is a timeout', async () => {
+    const c = fakeClock();
+    const out = await waitForJobs(
+      { ...base, timeoutMs: 5 * MIN },
+      {
+        clock: c.clock,
+        random: NO_JITTER,
+        list: async () => {
+          throw throttle();
+        },
+      },
+    );
+    expect(out.result).toBe('timeout');
+    expect(out.throttled).toBeGreaterThan(1);
+    expect(c.clock.now() - c.start).toBe(5 * MIN);
+  });
+
+  it('without it, a throttled poll is a failed poll and the schedule does not move', async () => {
+    const c = fakeClock();
+    const { list: inner } = api(c, [
+      scripted('job-1', [
+        [0, 'RUNNING'],
+        [1 * MIN, 'COMPLETE'],
+      ]),
+    ]);
+    let calls = 0;
+    const list = async (q: ListJobsQuery) => {
+      calls++;
+      if (calls === 2) throw throttle();
+      return inner(q);
+    };
+    const out = await waitForJobs(base, { clock: c.clock, random: NO_JITTER, list, adaptive: false });
+    expect(out.throttled).toBe(0);
+    expect(c.sleeps.slice(0, 3)).toEqual([5_000, 10_000, 20_000]);
   });
 });

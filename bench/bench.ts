@@ -6,6 +6,7 @@
  * b. Requests per poll while waiting on 1, 5 and 20 jobs (after the first poll).
  * c. Cold start of dist/index.js for a finished job on Node 24 next to `node -e 0`, median of RUNS runs each.
  * d. Bundle size (the path without check_name) and peak RSS of a whole run.
+ * e. Many waiters sharing one account's gateway limit (bench/fleet.ts): requests, 429s, failed steps and lag.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { ElbClient } from '../src/huawei/elb-client.ts';
 import { HttpClient } from '../src/huawei/http.ts';
 import { DEFAULTS } from '../src/inputs/inputs.ts';
 import { waitForJobs } from '../src/wait/waiter.ts';
+import { lagBudgetMs, simulateFleet } from './fleet.ts';
 
 const RUNS = Number(process.env.RUNS ?? 21);
 const MIN = 60_000;
@@ -221,4 +223,35 @@ console.log(
   ),
 );
 for (const r of rows) console.log(line([r.figure, r.value, r.budget, r.ok ? 'yes' : 'NO'], widths));
-process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+
+// e. Many waiters on one account (bench/fleet.ts): 200 requests per 5 minutes shared by N waiters.
+const fleet: string[][] = [];
+let fleetOk = true;
+for (const n of [1, 10, 50, 100]) {
+  const f = await simulateFleet(n);
+  const budget = lagBudgetMs(n);
+  const ok = f.failed === 0 && f.throttled <= f.requests * 0.1 && f.p95LagMs <= budget;
+  fleetOk &&= ok;
+  fleet.push([
+    String(n),
+    String(f.requests),
+    `${f.throttled} (${((100 * f.throttled) / f.requests).toFixed(1)}%)`,
+    String(f.failed),
+    `${(f.p50LagMs / 1000).toFixed(0)} s`,
+    `${(f.p95LagMs / 1000).toFixed(0)} s`,
+    `0 failed, 429 <= 10%, p95 <= ${(budget / 1000).toFixed(0)} s`,
+    ok ? 'yes' : 'NO',
+  ]);
+}
+const head = ['waiters', 'requests', '429 answers', 'failed steps', 'p50 lag', 'p95 lag', 'budget', 'ok'];
+const fleetWidths = head.map((h, i) => Math.max(h.length, ...fleet.map((r) => (r[i] ?? '').length)));
+console.log('\nMany waiters, one account (200 requests per 5 minutes; jobs end between 20 and 40 minutes):');
+console.log(line(head, fleetWidths));
+console.log(
+  line(
+    fleetWidths.map((w) => '-'.repeat(w)),
+    fleetWidths,
+  ),
+);
+for (const r of fleet) console.log(line(r, fleetWidths));
+process.exitCode = rows.every((r) => r.ok) && fleetOk ? 0 : 1;

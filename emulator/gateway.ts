@@ -32,3 +32,43 @@ export function unknownApi(): Reply {
   const message = 'The API does not exist or has not been published in the environment';
   return { status: 404, body: { error_code: 'APIGW.0101', error_msg: message } };
 }
+
+/** The gateway's limit per user: `requests` per `perMs`, as a token bucket that starts full. */
+export interface RateLimit {
+  requests: number;
+  perMs: number;
+}
+
+/**
+ * Token buckets per credential (an AK, or an auth token), shared by every route behind the gateway, as Huawei's API
+ * gateway throttles per user. An empty bucket answers 429 `APIGW.0308`, with no `Retry-After`.
+ */
+export class GatewayLimit {
+  readonly #limit: RateLimit;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(limit: RateLimit) {
+    this.#limit = limit;
+  }
+
+  /** Takes a token for `user` at `now`; the 429 reply when there is none. */
+  take(user: string, now: number): Reply | undefined {
+    const { requests, perMs } = this.#limit;
+    const bucket = this.#buckets.get(user) ?? { tokens: requests, at: now };
+    bucket.tokens = Math.min(requests, bucket.tokens + ((now - bucket.at) * requests) / perMs);
+    bucket.at = now;
+    this.#buckets.set(user, bucket);
+    if (bucket.tokens < 1) {
+      const minutes = perMs / 60_000;
+      return {
+        status: 429,
+        body: {
+          error_code: 'APIGW.0308',
+          error_msg: `The throttling threshold has been reached: policy user over ratelimit,limit:${requests},time:${minutes} minute`,
+        },
+      };
+    }
+    bucket.tokens -= 1;
+    return undefined;
+  }
+}

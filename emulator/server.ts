@@ -22,7 +22,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { DEFAULT_MAX_SKEW_MS, type EmulatorCredential } from './auth.ts';
 import { ElbJobs, MAX_LIMIT } from './elb.ts';
 import { type Fault, FaultQueue } from './faults.ts';
-import { gatewayCheck, unknownApi } from './gateway.ts';
+import { GatewayLimit, gatewayCheck, type RateLimit, unknownApi } from './gateway.ts';
 import type { EmulatorOidcOptions, IssuedCredential, IssuedSubjectToken, MintedIdToken } from './iam.ts';
 import { IamRoutes } from './iam-routes.ts';
 import { IdTokenStandIn } from './id-token.ts';
@@ -68,6 +68,11 @@ export interface ElbEmulatorOptions {
   oidc?: EmulatorOidcOptions;
   /** PEM key and certificate: serve HTTPS (clients must trust the certificate), as the real endpoints do. */
   tls?: { key: string; cert: string };
+  /**
+   * The gateway's throttling: a token bucket per credential shared by the ELB routes and the project lookup (Huawei:
+   * 200 requests per 5 minutes per user). An empty bucket answers 429 `APIGW.0308`. Default: no limit.
+   */
+  rateLimit?: RateLimit;
 }
 
 export class ElbEmulator {
@@ -90,6 +95,7 @@ export class ElbEmulator {
   private readonly iam: IamRoutes;
   private readonly idTokens: IdTokenStandIn;
   private readonly faults: FaultQueue;
+  private readonly limit: GatewayLimit | undefined;
   private server: Loopback | undefined;
   private base = '';
 
@@ -98,6 +104,7 @@ export class ElbEmulator {
     this.authTokens = [...(options.authTokens ?? [])];
     this.jobs = new ElbJobs(options.maxPageSize ?? MAX_LIMIT);
     this.maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+    this.limit = options.rateLimit ? new GatewayLimit(options.rateLimit) : undefined;
     let oidc: EmulatorOidcOptions | undefined;
     if (options.oidc !== undefined) {
       const { idpId, requestToken, credentialLifetimeMs } = options.oidc;
@@ -274,7 +281,7 @@ export class ElbEmulator {
               maxSkewMs: this.maxSkewMs,
             },
             record,
-          );
+          ) ?? this.limit?.take(record.accessKey ?? headers['x-auth-token'] ?? '', now);
         steps = { check, serve };
         break;
       }

@@ -114,7 +114,14 @@ export async function runAction(host: ActionIO, deps: RunDeps = {}): Promise<Res
       );
       io.info(`Project ID for ${region}: ${projectId}`);
     }
-    const elbHttp = new HttpClient({ ...common, endpoint: config.endpoint, authorizer });
+    // Sharing the account's limit: jitter, and a slow-down when throttled (off only for comparisons in tests).
+    const adaptive = io.env.ELB_JOB_WAIT_ADAPTIVE !== 'false';
+    const elbHttp = new HttpClient({
+      ...common,
+      endpoint: config.endpoint,
+      authorizer,
+      retryThrottled: !adaptive,
+    });
     const elb = new ElbClient(elbHttp, projectId, { clock, warning: io.warning });
 
     const what = waitingFor(config);
@@ -136,7 +143,13 @@ export async function runAction(host: ActionIO, deps: RunDeps = {}): Promise<Res
       clock,
       signal: deps.signal,
       list: (query, until) => elb.listJobs(query, until),
+      random: deps.random,
+      adaptive,
       events: {
+        throttled: (intervalMs) =>
+          io.notice(
+            `Huawei Cloud's API gateway is throttling this account (HTTP 429): slowing down to a poll every ${formatDuration(intervalMs)} or less often while it lasts; the wait goes on`,
+          ),
         jobFound: (job) =>
           io.info(`Found ${job.job_type ?? 'job'} job ${job.job_id} (began ${job.begin_time || 'unknown'})`),
         notListed: (jobId) =>

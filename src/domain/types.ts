@@ -126,6 +126,8 @@ interface OutcomeBase extends Progress {
   /** With `error`: what ended the wait; with `timeout`: the last failed poll, if any. */
   error?: Error;
   polls: number;
+  /** Answers throttled by the API gateway (HTTP 429) during the wait. */
+  throttled?: number;
 }
 
 /** How a wait ended. A failure always names its failing job; other endings may have seen one (fail_fast false). */

@@ -100,6 +100,8 @@ export interface HttpClientOptions {
   userAgent?: string;
   /** Largest response body read, in bytes; a longer one is an error. Default `MAX_BODY_BYTES`. */
   maxBodyBytes?: number;
+  /** Retry HTTP 429 here (default); off for the ELB polls, whose schedule slows down instead. */
+  retryThrottled?: boolean;
 }
 
 export type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
@@ -162,6 +164,7 @@ export class HttpClient {
       random: this.#opts.random ?? Math.random,
       signal,
       onRetry,
+      retryThrottled: this.#opts.retryThrottled,
     });
   }
 
@@ -178,7 +181,7 @@ export class HttpClient {
     const left = deadline - this.#opts.clock.now();
     if (left <= 0)
       throw new DeadlineError({ message: `${method} ${this.#prefix + path}: the timeout passed` });
-    const limitMs = Math.min(requestTimeoutMs, left);
+    const limitMs = Math.ceil(Math.min(requestTimeoutMs, left));
     const byDeadline = limitMs < requestTimeoutMs;
     const fullPath = this.#prefix + path;
     const wire = await authorizer.authorize({

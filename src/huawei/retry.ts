@@ -17,6 +17,8 @@ export interface RetryPolicy {
   random: () => number;
   signal?: AbortSignal;
   onRetry?: (error: Error, attempt: number, delayMs: number) => void;
+  /** Retry HTTP 429 too (default). The waiter turns it off: a throttled poll moves its schedule instead. */
+  retryThrottled?: boolean;
 }
 
 /** The wait's `timeout` passed before an answer came: the wait ends as timed out, not as an error. */
@@ -26,6 +28,11 @@ export class DeadlineError extends Error {
     super(init.message, { cause: init.cause });
     this.name = 'DeadlineError';
   }
+}
+
+/** The API gateway throttled the call (HTTP 429, `APIGW.0308`). */
+export function isThrottled(error: unknown): boolean {
+  return error instanceof Error && (error as { status?: unknown }).status === 429;
 }
 
 export function isRetryable(error: unknown): boolean {
@@ -56,6 +63,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, policy: R
       if (error instanceof DeadlineError && last !== undefined) throw last;
       last = error;
       if (!isRetryable(error) || policy.signal?.aborted) throw error;
+      if (policy.retryThrottled === false && isThrottled(error)) throw error;
       const err = error as RetryableError;
       const delay = backoffDelay(n, policy, err.retryAfterMs);
       if (policy.clock.now() + delay >= policy.deadline) throw error;

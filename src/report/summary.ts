@@ -323,7 +323,13 @@ export function renderSummary(ctx: SummaryContext): string {
   const note = (jobsShown: number, subsShown: number) =>
     `> [!NOTE]\n> Summary cut to stay under GitHub's size limit: ${jobsShown} of ${jobs.length} jobs and ` +
     `${subsShown} of ${subTotal} sub-jobs shown. The \`jobs\` output has more.\n`;
-  const parts = [`## ${verdictLine(view, ctx.now)}\n\n${escapeText(ctx.headline, MAX_ERROR_CHARS)}\n\n`];
+  const throttled = hasEnded(view) ? (view.throttled ?? 0) : 0;
+  const slowed = throttled
+    ? `${throttled} answer${throttled === 1 ? ' was' : 's were'} throttled by Huawei Cloud's API gateway (HTTP 429); the polls slowed down to share the account's limit.\n\n`
+    : '';
+  const parts = [
+    `## ${verdictLine(view, ctx.now)}\n\n${escapeText(ctx.headline, MAX_ERROR_CHARS)}\n\n${slowed}`,
+  ];
   let size = Buffer.byteLength(parts[0] as string);
   const reserve = Buffer.byteLength(note(jobs.length, subTotal)) + 16;
   let subsShown = 0;

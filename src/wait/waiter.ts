@@ -11,7 +11,7 @@ import type {
   WaitOutcome,
 } from '../domain/types.ts';
 import { asError } from '../errors.ts';
-import { DeadlineError, isRetryable } from '../huawei/retry.ts';
+import { DeadlineError, isRetryable, isThrottled } from '../huawei/retry.ts';
 
 /** What the waiter needs of the `Config`. */
 export type WaitRequest = Pick<
@@ -42,6 +42,8 @@ export interface WaiterEvents {
   pollDone?(info: { poll: number; changes: StatusChange[]; elapsedMs: number; tracked: TrackedJob[] }): void;
   /** After each poll that is followed by another: how long until the next one. */
   polled?(info: { poll: number; nextDelayMs: number; elapsedMs: number; pending: TrackedJob[] }): void;
+  /** The first throttled answer (HTTP 429): the polls slow down to one every `intervalMs` for now. */
+  throttled?(intervalMs: number): void;
 }
 
 export interface WaitDeps {
@@ -50,6 +52,36 @@ export interface WaitDeps {
   /** ListJobs (all pages); `deadline` bounds its retries. */
   list(query: ListJobsQuery, deadline: number): Promise<MainJob[]>;
   events?: WaiterEvents;
+  /** In [0, 1), for the schedule's jitter. Default Math.random. */
+  random?: () => number;
+  /**
+   * Share the account's limit with other waiters (default true): jitter on the backoff, and after a throttled
+   * answer (HTTP 429) a poll interval that grows multiplicatively, then comes back a little per answer not throttled.
+   */
+  adaptive?: boolean;
+}
+
+/** Up to this fraction is added to a backoff delay below `max_poll_interval`, so waiters started together part. */
+export const JITTER = 0.25;
+/**
+ * The slow-down when throttled, in units of `max_poll_interval` (30 s by default) so that a fast schedule slows down
+ * in proportion: the first throttled answer moves the interval to at least THROTTLED_FLOOR of them (150 s), each
+ * further one multiplies it by THROTTLED_GROWTH, up to THROTTLED_CAP of them (10 min); each answer not throttled
+ * takes THROTTLED_RECOVERY of it off (at least one `poll_interval`). Tuned with `npm run bench`'s fleet table.
+ */
+export const THROTTLED_FLOOR = 5;
+export const THROTTLED_GROWTH = 1.3;
+export const THROTTLED_CAP = 20;
+export const THROTTLED_RECOVERY = 0.015;
+
+/**
+ * The next delay: the backoff step with jitter (never above `max_poll_interval`, so the lag budget holds), or the
+ * throttled interval when that is longer.
+ */
+export function nextDelay(stepMs: number, maxMs: number, throttledMs: number, random: number): number {
+  const jittered = stepMs >= maxMs ? stepMs : Math.min(maxMs, stepMs * (1 + JITTER * random));
+  // A throttled interval is jittered downwards, so the lag after a job's end never exceeds it.
+  return Math.round(Math.max(jittered, throttledMs * (1 - JITTER * random)));
 }
 
 /** The newest of the resource's jobs that match the filters (the API's filters are applied again here). */
@@ -110,6 +142,11 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   let polls = 0;
   /** The status changes seen by the current poll. */
   let pollChanges: StatusChange[] = [];
+  const adaptive = deps.adaptive ?? true;
+  const random = deps.random ?? Math.random;
+  /** While throttled: the interval the polls slow down to (0: not slowed down). */
+  let throttledMs = 0;
+  let throttled = 0;
 
   const outcome = (result: Exclude<Result, 'failure'>, error?: Error): WaitOutcome => ({
     result,
@@ -119,6 +156,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     error,
     elapsedMs: clock.now() - start,
     polls,
+    throttled,
   });
   const failure = (job: MainJob): WaitOutcome => ({
     result: 'failure',
@@ -127,6 +165,7 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     lastFinished,
     elapsedMs: clock.now() - start,
     polls,
+    throttled,
   });
 
   /** Records a job's new state; true when the job or one of its sub-jobs changed status. */
@@ -224,16 +263,36 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     try {
       changed = await poll();
       lastPollError = undefined;
+      // Additive recovery: each answer that was not throttled brings the interval back by one poll_interval.
+      if (throttledMs > 0) {
+        throttledMs = Math.max(
+          0,
+          throttledMs - Math.max(req.pollIntervalMs, throttledMs * THROTTLED_RECOVERY),
+        );
+      }
     } catch (error) {
       if (signal?.aborted) return outcome('cancelled');
       const err = asError(error);
-      // `timeout` is a hard bound: a poll cut short by it ends the wait as timed out, with the last known state.
-      if (err instanceof DeadlineError || (isRetryable(err) && clock.now() >= deadline)) {
-        return outcome('timeout', err instanceof DeadlineError ? (lastPollError ?? err) : err);
+      if (adaptive && isThrottled(err) && clock.now() < deadline) {
+        // Multiplicative slow-down: this poll ends, and the rest of the wait polls less often. Never an error.
+        // (Another try inside the poll would spend the account's limit that the other waiters share.)
+        throttled++;
+        const retryAfter = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
+        throttledMs = Math.min(
+          THROTTLED_CAP * req.maxPollIntervalMs,
+          Math.max(throttledMs * THROTTLED_GROWTH, THROTTLED_FLOOR * req.maxPollIntervalMs, retryAfter),
+        );
+        if (throttled === 1) events.throttled?.(throttledMs);
+        lastPollError = err;
+      } else {
+        // `timeout` is a hard bound: a poll cut short by it ends the wait as timed out, with the last known state.
+        if (err instanceof DeadlineError || (isRetryable(err) && clock.now() >= deadline)) {
+          return outcome('timeout', err instanceof DeadlineError ? (lastPollError ?? err) : err);
+        }
+        if (!isRetryable(err)) return outcome('error', err);
+        lastPollError = err;
+        events.pollFailed?.(lastPollError);
       }
-      if (!isRetryable(err)) return outcome('error', err);
-      lastPollError = err;
-      events.pollFailed?.(lastPollError);
     } finally {
       events.pollDone?.({ poll: polls, changes: pollChanges, elapsedMs: clock.now() - start, tracked });
     }
@@ -243,7 +302,8 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     const now = clock.now();
     if (now >= deadline) return outcome('timeout', lastPollError);
     delay = changed || polls === 1 ? req.pollIntervalMs : Math.min(delay * 2, req.maxPollIntervalMs);
-    const nextDelayMs = Math.min(delay, deadline - now);
+    const step = adaptive ? nextDelay(delay, req.maxPollIntervalMs, throttledMs, random()) : delay;
+    const nextDelayMs = Math.min(step, deadline - now);
     events.polled?.({
       poll: polls,
       nextDelayMs,
