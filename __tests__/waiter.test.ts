@@ -521,7 +521,7 @@ describe('sharing the account: jitter and slow-down', () => {
     expect(failed).toEqual([]);
     // 5 s, then throttled three times: the floor, then growing each time; then a little less per answer not throttled.
     const third = floor * THROTTLED_GROWTH ** 2;
-    const recovered = third - Math.max(base.pollIntervalMs, third * THROTTLED_RECOVERY);
+    const recovered = third * (1 - THROTTLED_RECOVERY);
     const expected = [5_000, floor, floor * THROTTLED_GROWTH, third, recovered];
     expect(c.sleeps.slice(0, expected.length)).toEqual(expected.map(Math.round));
     expect(Math.max(...c.sleeps)).toBeLessThanOrEqual(THROTTLED_CAP * base.maxPollIntervalMs);

@@ -67,10 +67,11 @@ export const JITTER = 0.25;
  * The slow-down when throttled, in units of `max_poll_interval` (30 s by default) so that a fast schedule slows down
  * in proportion: the first throttled answer moves the interval to at least THROTTLED_FLOOR of them (150 s), each
  * further one multiplies it by THROTTLED_GROWTH, up to THROTTLED_CAP of them (10 min); each answer not throttled
- * takes THROTTLED_RECOVERY of it off (at least one `poll_interval`). Tuned with `npm run bench`'s fleet table.
+ * takes THROTTLED_RECOVERY of it off, until the normal schedule takes over below `max_poll_interval`. Tuned with
+ * `npm run bench`'s fleet table (bench/fleet.ts): a slower, multiplicative recovery keeps the throttled share low.
  */
 export const THROTTLED_FLOOR = 5;
-export const THROTTLED_GROWTH = 1.3;
+export const THROTTLED_GROWTH = 1.5;
 export const THROTTLED_CAP = 20;
 export const THROTTLED_RECOVERY = 0.015;
 
@@ -263,12 +264,10 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
     try {
       changed = await poll();
       lastPollError = undefined;
-      // Additive recovery: each answer that was not throttled brings the interval back by one poll_interval.
+      // Recovery: each answer that was not throttled brings the interval back a little.
       if (throttledMs > 0) {
-        throttledMs = Math.max(
-          0,
-          throttledMs - Math.max(req.pollIntervalMs, throttledMs * THROTTLED_RECOVERY),
-        );
+        throttledMs *= 1 - THROTTLED_RECOVERY;
+        if (throttledMs < req.maxPollIntervalMs) throttledMs = 0;
       }
     } catch (error) {
       if (signal?.aborted) return outcome('cancelled');
