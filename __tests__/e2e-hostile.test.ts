@@ -199,11 +199,11 @@ describe('size and time', () => {
 
   it('paging with a marker that never repeats: timeout still holds, in real time', async () => {
     e2e.emulator.injectFaults(serve((n) => page([job({ job_id: `other-${n}` })], { next_marker: `m-${n}` })));
-    const r = await e2e.run({ job_id: JOB, poll_interval: '100ms', timeout: '2s' });
+    const r = await e2e.run({ job_id: JOB, poll_interval: '100ms', timeout: '1s' });
     expect(r.outputs.result).toBe('timeout');
     expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(2_000 + 2_000);
-    expect(errors(r)).toMatch(/^::error::Timed out after 2s \(timeout 2s\)/);
+    expect(r.ms).toBeLessThan(1_000 + 2_000);
+    expect(errors(r)).toMatch(/^::error::Timed out after 1s \(timeout 1s\)/);
   });
 
   it('a body that never ends: a clear error past 64 MiB, in bounded memory', async () => {
