@@ -7,20 +7,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GITHUB_TOKEN_STANDIN } from '../emulator/action-runner.ts';
+import { GITHUB_TOKEN_STANDIN, type RunOptions } from '../emulator/action-runner.ts';
 import { GitHubStandIn, upgradeJob } from '../emulator/index.ts';
 import { TestProxy } from '../emulator/proxy.ts';
-import { errors, useEmulator, warnings } from './helpers/e2e.ts';
+import { type E2E, errors, useEmulator, warnings } from './helpers/e2e.ts';
 import { useInProcess } from './helpers/in-process.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PR_HEAD = 'feedfacefeedfacefeedfacefeedfacefeedface';
 
-describe('check run, end to end', () => {
-  const e2e = useEmulator();
+/** A GitHub API stand-in and an event directory per test, and `withChecks` that runs with `check_name` against it. */
+function useGitHub(e2e: E2E) {
   let github: GitHubStandIn;
-  let apiUrl: string;
-  let dir: string;
+  let apiUrl = '';
+  let dir = '';
   beforeEach(async () => {
     github = new GitHubStandIn({ token: GITHUB_TOKEN_STANDIN });
     apiUrl = await github.start();
@@ -30,20 +30,35 @@ describe('check run, end to end', () => {
     await github.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+  return {
+    get github() {
+      return github;
+    },
+    get apiUrl() {
+      return apiUrl;
+    },
+    get dir() {
+      return dir;
+    },
+    withChecks: (
+      inputs: Record<string, string>,
+      env: Record<string, string> = {},
+      options?: Partial<RunOptions>,
+    ) => e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env }, options),
+  };
+}
 
-  const withChecks = (
-    inputs: Record<string, string>,
-    env: Record<string, string> = {},
-    options?: Parameters<typeof e2e.run>[2],
-  ) => e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env }, options);
+describe('check run, end to end', () => {
+  const e2e = useEmulator();
+  const gh = useGitHub(e2e);
 
   it('is created in progress on GITHUB_SHA, updated on status changes only, and completed with the summary', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 1_200, outcome: 'COMPLETE' }));
-    const r = await withChecks({ job_id: id, max_poll_interval: '100ms' });
+    const r = await gh.withChecks({ job_id: id, max_poll_interval: '100ms' });
     expect(r.code).toBe(0);
     expect(warnings(r)).toEqual([]);
 
-    const [create, ...rest] = github.calls;
+    const [create, ...rest] = gh.github.calls;
     expect(create).toMatchObject({
       method: 'POST',
       path: '/repos/example/app/check-runs',
@@ -73,7 +88,7 @@ describe('check run, end to end', () => {
       conclusion: 'success',
       output: { title: expect.stringMatching(/^✅ COMPLETE · UPGRADE · loadbalancer /) },
     });
-    const run = github.runs.get(1);
+    const run = gh.github.runs.get(1);
     expect(run?.output.summary?.trim()).toBe(r.summary.trim());
     expect(run).toMatchObject({ status: 'completed', conclusion: 'success', head_sha: SHA });
   });
@@ -84,19 +99,19 @@ describe('check run, end to end', () => {
     const proxyUrl = await proxy.start();
     try {
       const id = e2e.add(upgradeJob({ durationMs: 300, outcome: 'COMPLETE' }));
-      const r = await withChecks(
+      const r = await gh.withChecks(
         { job_id: id, max_poll_interval: '100ms' },
         { HTTP_PROXY: proxyUrl, NO_PROXY: '', no_proxy: '' },
       );
       expect(r.code).toBe(0);
       expect(warnings(r)).toEqual([]);
-      const host = new URL(apiUrl).host;
+      const host = new URL(gh.apiUrl).host;
       const viaProxy = proxy.seen.filter((s) => s.includes(host));
       expect(viaProxy.length).toBeGreaterThanOrEqual(1);
       expect(viaProxy.every((s) => s === `CONNECT ${host}` || /^(POST|PATCH) http:\/\//.test(s))).toBe(true);
-      expect(github.calls.length).toBeGreaterThanOrEqual(2);
-      expect(github.calls.at(0)).toMatchObject({ method: 'POST', status: 201 });
-      expect(github.calls.at(-1)).toMatchObject({
+      expect(gh.github.calls.length).toBeGreaterThanOrEqual(2);
+      expect(gh.github.calls.at(0)).toMatchObject({ method: 'POST', status: 201 });
+      expect(gh.github.calls.at(-1)).toMatchObject({
         method: 'PATCH',
         status: 200,
         body: { status: 'completed' },
@@ -110,7 +125,7 @@ describe('check run, end to end', () => {
     const id = e2e.add(upgradeJob({ durationMs: 60_000, outcome: 'COMPLETE' }));
     let child: ChildProcess | undefined;
     let sentAt = 0;
-    const r = await withChecks(
+    const r = await gh.withChecks(
       { job_id: id, poll_interval: '200ms' },
       {},
       {
@@ -120,7 +135,7 @@ describe('check run, end to end', () => {
         onStdout: (chunk) => {
           if (!sentAt && chunk.includes('UPGRADE_INIT')) {
             sentAt = performance.now();
-            github.hang = true;
+            gh.github.hang = true;
             child?.kill('SIGINT');
           }
         },
@@ -136,30 +151,13 @@ describe('check run, end to end', () => {
     // Ended by itself, not by the last-resort exit.
     expect(errors(r)).not.toContain('Could not finish reporting in time');
     // The update sent on UPGRADE_INIT hangs; the completion would queue behind it.
-    expect(github.calls.at(-1)).toMatchObject({ method: 'PATCH', status: 0 });
+    expect(gh.github.calls.at(-1)).toMatchObject({ method: 'PATCH', status: 0 });
   });
 });
 
 describe('check run (in process)', () => {
   const e2e = useInProcess();
-  let github: GitHubStandIn;
-  let apiUrl: string;
-  let dir: string;
-  beforeEach(async () => {
-    github = new GitHubStandIn({ token: GITHUB_TOKEN_STANDIN });
-    apiUrl = await github.start();
-    dir = mkdtempSync(join(tmpdir(), 'event-'));
-  });
-  afterEach(async () => {
-    await github.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const withChecks = (
-    inputs: Record<string, string>,
-    env: Record<string, string> = {},
-    options?: Parameters<typeof e2e.run>[2],
-  ) => e2e.run({ check_name: 'ELB upgrade', ...inputs }, { GITHUB_API_URL: apiUrl, ...env }, options);
+  const gh = useGitHub(e2e);
 
   it.each([
     ['FAIL', {}, 'failure'],
@@ -171,27 +169,27 @@ describe('check run (in process)', () => {
         outcome: kind === 'FAIL' ? 'FAIL' : 'COMPLETE',
       }),
     );
-    const r = await withChecks({ job_id: id, ...inputs });
+    const r = await gh.withChecks({ job_id: id, ...inputs });
     expect(r.code).toBe(1);
-    expect(github.runs.get(1)).toMatchObject({ status: 'completed', conclusion });
+    expect(gh.github.runs.get(1)).toMatchObject({ status: 'completed', conclusion });
   });
 
   it('uses the pull request head SHA for pull_request events', async () => {
-    const event = join(dir, 'event.json');
+    const event = join(gh.dir, 'event.json');
     writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { sha: PR_HEAD } } }));
     const id = e2e.add(upgradeJob({ durationMs: 200, outcome: 'COMPLETE' }));
-    const r = await withChecks(
+    const r = await gh.withChecks(
       { job_id: id },
       { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event },
     );
     expect(r.code).toBe(0);
-    expect(github.calls[0]?.body).toMatchObject({ head_sha: PR_HEAD });
+    expect(gh.github.calls[0]?.body).toMatchObject({ head_sha: PR_HEAD });
   });
 
   it('without checks: write, warns once how to fix it and still passes', async () => {
-    github.deny = 'all';
+    gh.github.deny = 'all';
     const id = e2e.add(upgradeJob({ durationMs: 800, outcome: 'COMPLETE' }));
-    const r = await withChecks({ job_id: id });
+    const r = await gh.withChecks({ job_id: id });
     expect(r.code).toBe(0);
     expect(r.outputs.result).toBe('success');
     const w = warnings(r);
@@ -200,25 +198,25 @@ describe('check run (in process)', () => {
       "Could not create check run 'ELB upgrade' (HTTP 403: Resource not accessible by integration",
     );
     expect(w[0]).toContain('permissions: checks: write');
-    expect(github.calls).toHaveLength(1);
+    expect(gh.github.calls).toHaveLength(1);
     expect(r.summary).toContain('✅ COMPLETE');
   });
 
   it('a run whose updates are refused is left alone after one warning', async () => {
-    github.deny = 'update';
+    gh.github.deny = 'update';
     const id = e2e.add(upgradeJob({ durationMs: 1_000, outcome: 'COMPLETE' }));
-    const r = await withChecks({ job_id: id, max_poll_interval: '100ms' });
+    const r = await gh.withChecks({ job_id: id, max_poll_interval: '100ms' });
     expect(r.code).toBe(0);
     expect(warnings(r)).toEqual([
       expect.stringContaining("Could not update check run 'ELB upgrade' (HTTP 403"),
     ]);
-    expect(github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
+    expect(gh.github.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 201', 'PATCH 403']);
   });
 
   it('is not touched without check_name', async () => {
     const id = e2e.add(upgradeJob({ durationMs: 200, outcome: 'COMPLETE' }));
-    const r = await e2e.run({ job_id: id }, { GITHUB_API_URL: apiUrl });
+    const r = await e2e.run({ job_id: id }, { GITHUB_API_URL: gh.apiUrl });
     expect(r.code).toBe(0);
-    expect(github.calls).toHaveLength(0);
+    expect(gh.github.calls).toHaveLength(0);
   });
 });

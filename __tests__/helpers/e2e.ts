@@ -58,20 +58,30 @@ export interface E2E {
   ): Promise<RunResult>;
 }
 
-/** Registers an emulator started before and stopped after each test. */
-export function useEmulator(options: ElbEmulatorOptions = {}): E2E {
+/** What every test's emulator accepts: the test credentials and the project of cn-north-4. */
+export function emulatorOptions(options: ElbEmulatorOptions = {}): ElbEmulatorOptions {
+  return {
+    credentials: [
+      { accessKey: AK, secretKey: SK },
+      { accessKey: TEMP_AK, secretKey: TEMP_SK, securityToken: SECURITY_TOKEN },
+    ],
+    authTokens: [AUTH_TOKEN],
+    projects: [{ id: DEMO_PROJECT_ID, name: 'cn-north-4' }],
+    ...options,
+  };
+}
+
+/** A run's inputs: the emulator, AK/SK, the project and fast polling unless overridden. */
+export function runInputs(url: string, inputs: Record<string, string>): Record<string, string> {
+  return { endpoint: url, project_id: DEMO_PROJECT_ID, access_key: AK, secret_key: SK, ...FAST, ...inputs };
+}
+
+/** An emulator per test (made with `options()`, taken before each), started before it and stopped after it. */
+export function emulatorPerTest(options: () => ElbEmulatorOptions): Pick<E2E, 'emulator' | 'url' | 'add'> {
   let emulator: ElbEmulator;
   let url = '';
   beforeEach(async () => {
-    emulator = new ElbEmulator({
-      credentials: [
-        { accessKey: AK, secretKey: SK },
-        { accessKey: TEMP_AK, secretKey: TEMP_SK, securityToken: SECURITY_TOKEN },
-      ],
-      authTokens: [AUTH_TOKEN],
-      projects: [{ id: DEMO_PROJECT_ID, name: 'cn-north-4' }],
-      ...options,
-    });
+    emulator = new ElbEmulator(emulatorOptions(options()));
     url = await emulator.start();
   });
   afterEach(async () => {
@@ -85,23 +95,23 @@ export function useEmulator(options: ElbEmulatorOptions = {}): E2E {
       return url;
     },
     add: (script) => emulator.addJob(script).job_id,
-    async run(inputs, env = {}, extra = {}) {
-      const r = await runAction({
-        inputs: {
-          endpoint: url,
-          project_id: DEMO_PROJECT_ID,
-          access_key: AK,
-          secret_key: SK,
-          ...FAST,
-          ...inputs,
-        },
-        env,
-        ...extra,
-      });
+  };
+}
+
+/** Registers an emulator started before and stopped after each test; `run` runs the bundle against it. */
+export function useEmulator(options: ElbEmulatorOptions = {}): E2E {
+  const server = emulatorPerTest(() => options);
+  return Object.assign(server, {
+    async run(
+      inputs: Record<string, string>,
+      env: Record<string, string> = {},
+      extra: Partial<RunOptions> = {},
+    ) {
+      const r = await runAction({ inputs: runInputs(server.url, inputs), env, ...extra });
       record(r);
       return r;
     },
-  };
+  });
 }
 
 /** The `::error::` line(s) the action printed. */

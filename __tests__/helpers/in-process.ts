@@ -7,18 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
 import { actionEnv, type RunResult } from '../../emulator/action-runner.ts';
-import {
-  DEMO_PROJECT_ID,
-  ElbEmulator,
-  type ElbEmulatorOptions,
-  type JobScript,
-  type ManualClock,
-  manualClock,
-} from '../../emulator/index.ts';
+import { type ElbEmulatorOptions, type ManualClock, manualClock } from '../../emulator/index.ts';
 import { type ActionIO, runAction } from '../../src/action.ts';
-import { AK, AUTH_TOKEN, type E2E, FAST, record, SECURITY_TOKEN, SK, TEMP_AK, TEMP_SK } from './e2e.ts';
+import { type E2E, emulatorPerTest, record, runInputs } from './e2e.ts';
 
 /** `@actions/core`'s escaping of a command's data. */
 const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -100,44 +92,14 @@ export async function runInProcess(
 
 /** An emulator on a scripted clock per test, and `run` that runs the core in process against it. */
 export function useInProcess(options: ElbEmulatorOptions = {}): InProcess {
-  let emulator: ElbEmulator;
-  let url = '';
-  let clock: ManualClock;
-  beforeEach(async () => {
+  let clock: ManualClock = manualClock();
+  const server = emulatorPerTest(() => {
     clock = manualClock();
-    emulator = new ElbEmulator({
-      credentials: [
-        { accessKey: AK, secretKey: SK },
-        { accessKey: TEMP_AK, secretKey: TEMP_SK, securityToken: SECURITY_TOKEN },
-      ],
-      authTokens: [AUTH_TOKEN],
-      projects: [{ id: DEMO_PROJECT_ID, name: 'cn-north-4' }],
-      now: clock.now,
-      // Requests are signed with the real time while the scripted clock runs ahead of it.
-      maxSkewMs: Number.POSITIVE_INFINITY,
-      ...options,
-    });
-    url = await emulator.start();
+    // Requests are signed with the real time while the scripted clock runs ahead of it.
+    return { now: clock.now, maxSkewMs: Number.POSITIVE_INFINITY, ...options };
   });
-  afterEach(async () => {
-    await emulator.stop();
-  });
-  return {
-    get emulator() {
-      return emulator;
-    },
-    get url() {
-      return url;
-    },
-    get clock() {
-      return clock;
-    },
-    add: (script: JobScript) => emulator.addJob(script).job_id,
-    run: (inputs, env = {}) =>
-      runInProcess(
-        { endpoint: url, project_id: DEMO_PROJECT_ID, access_key: AK, secret_key: SK, ...FAST, ...inputs },
-        env,
-        clock,
-      ),
-  };
+  const run = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+    runInProcess(runInputs(server.url, inputs), env, clock);
+  // A getter, not Object.assign: each test has a clock of its own.
+  return Object.defineProperty(Object.assign(server, { run }), 'clock', { get: () => clock }) as InProcess;
 }

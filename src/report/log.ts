@@ -33,10 +33,17 @@ const COMMAND_START = /^\s*(::|##\[)/;
 /** Characters kept in front of a line that would otherwise read as a runner command. */
 export const QUOTE = '» ';
 
+/** `text` cut to `max` characters, followed by what `say` makes of the number cut: one way to shorten API text. */
+export function clip(
+  text: string,
+  max: number,
+  say: (cut: number) => string = (cut) => `${cut} more characters`,
+): string {
+  return text.length > max ? `${text.slice(0, max)}… (${say(text.length - max)})` : text;
+}
+
 function bound(text: string): string {
-  if (text.length <= MAX_MESSAGE_CHARS) return text;
-  const cut = text.length - MAX_MESSAGE_CHARS;
-  return `${text.slice(0, MAX_MESSAGE_CHARS)}… (${cut} more characters not shown)`;
+  return clip(text, MAX_MESSAGE_CHARS, (cut) => `${cut} more characters not shown`);
 }
 
 function unquote(line: string): string {

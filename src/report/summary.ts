@@ -4,11 +4,11 @@
  * GitHub's 1 MiB limit, cut with a note when it must be.
  */
 
-import { apiTime, decidingJob, FAILED, hasEnded, jobError, REGION, resourceType } from '../domain/jobs.ts';
+import { apiTime, decidingJob, hasEnded, isFailed, jobError, REGION, resourceType } from '../domain/jobs.ts';
 import { onPublicSite } from '../domain/regions.ts';
 import { formatDuration } from '../domain/time.ts';
 import type { MainJob, Progress, SubJob, TrackedJob, WaitOutcome } from '../domain/types.ts';
-import { stripUnsafe } from './log.ts';
+import { clip, stripUnsafe } from './log.ts';
 
 /** The runner drops a step summary over 1 MiB whole; stay well under it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000;
@@ -42,11 +42,6 @@ export const MAX_ERROR_CHARS = 4_000;
 export const MAX_TIMELINE_ROWS = 100;
 /** U+2060 WORD JOINER: invisible, and it breaks what GitHub would turn into a mention, a reference or a link. */
 const JOIN = '\u2060';
-
-/** API text cut to `max` characters, saying so. */
-export function clip(value: string, max = MAX_FIELD_CHARS): string {
-  return value.length > max ? `${value.slice(0, max)}… (${value.length - max} more characters)` : value;
-}
 
 /**
  * Escapes API text for Markdown/HTML: no tags, no table breaks, no code spans or links; no autolinked URL
@@ -123,7 +118,7 @@ function subJobOrder(subs: readonly SubJob[]): SubJob[] {
     .map((s, i) => ({
       s,
       i,
-      failed: FAILED.has(s.status ?? '') ? 0 : 1,
+      failed: isFailed(s.status) ? 0 : 1,
       at: timeOf(s.begin_time) ?? Infinity,
     }))
     .sort((a, b) => a.failed - b.failed || (a.at === b.at ? 0 : a.at < b.at ? -1 : 1) || a.i - b.i)
@@ -157,7 +152,7 @@ export function timeline(job: MainJob, now: number, width = TIMELINE_WIDTH): str
       const e = timeOf(s.end_time) ?? now;
       const from = Math.max(0, Math.min(width - 1, Math.floor(((b - start) / span) * width)));
       const len = Math.max(1, Math.min(width - from, Math.round(((e - b) / span) * width)));
-      const fill = FAILED.has(s.status ?? '') ? '▓' : timeOf(s.end_time) === undefined ? '▒' : '█';
+      const fill = isFailed(s.status) ? '▓' : timeOf(s.end_time) === undefined ? '▒' : '█';
       bar = ' '.repeat(from) + fill.repeat(len) + ' '.repeat(width - from - len);
     }
     const took = b === undefined ? 'not started' : jobDuration(s, now);
@@ -229,7 +224,7 @@ export function verdictLine(view: WaitOutcome | Progress, now: number): string {
   }
   const n = view.tracked.length;
   if (n > 1) {
-    const failed = view.tracked.filter((x) => FAILED.has(x.job?.status ?? '')).length;
+    const failed = view.tracked.filter((x) => isFailed(x.job?.status)).length;
     const done = view.tracked.filter((x) => x.finishedAtPoll !== undefined).length;
     parts.push(failed ? `${failed} of ${n} jobs failed` : `${done} of ${n} jobs done`);
   }
@@ -293,7 +288,7 @@ function jobSection(t: TrackedJob, ctx: SummaryContext, budget = Number.POSITIVE
         jobDuration(s, now),
         errorCell(s.error_code, s.error_msg),
       ];
-      const failed = FAILED.has(s.status ?? '');
+      const failed = isFailed(s.status);
       const line = `| ${(failed ? row.map((c) => (c ? `**${c}**` : c)) : row).join(' | ')} |`;
       size += line.length;
       lines.push(line);

@@ -3,6 +3,7 @@ import { decidingJob, jobError, jobName } from '../domain/jobs.ts';
 import { formatDuration } from '../domain/time.ts';
 import type { MainJob, TrackedJob, WaitOutcome } from '../domain/types.ts';
 import { ApiError } from '../huawei/http.ts';
+import { clip } from './log.ts';
 
 /** The verdict in one line: used for the error, the log and the summary. */
 export function headline(outcome: WaitOutcome, timeoutMs: number): string {
@@ -84,9 +85,8 @@ const SHORT_FIELD_CHARS = 1_000;
 
 const bytes = (text: string) => Buffer.byteLength(text);
 
-function cutField(value: string, max: number): string {
-  return value.length > max ? `${value.slice(0, max)}… (cut: ${value.length - max} more characters)` : value;
-}
+/** A field or output shortened, saying by how much. */
+const cutField = (value: string, max: number) => clip(value, max, (cut) => `cut: ${cut} more characters`);
 
 /**
  * The `jobs` output under `limit` bytes: sub-jobs are left out first (the last ones first), then long fields are
@@ -145,12 +145,29 @@ export function jobsOutput(jobs: MainJob[], limit = MAX_OUTPUT_BYTES): { json: s
   return { json: `[${parts.join(',')}]`, leftOut: said.join(', ') };
 }
 
-/** The outputs of the contract, all strings, each under GitHub's limit; `warnings` say what was shortened. */
+/**
+ * The outputs of the contract, all strings, each under GitHub's limit; `warnings` say what was shortened. The `jobs`
+ * JSON is built once, shortened only when it must be.
+ */
 export function boundedOutputs(outcome: WaitOutcome): { values: Record<string, string>; warnings: string[] } {
-  const values = outputs(outcome);
-  const warnings: string[] = [];
+  // The job the summary's verdict line is about.
+  const finalJob = outcome.failing ?? decidingJob(outcome)?.job ?? outcome.lastFinished;
+  const err = outcome.failing
+    ? jobError(outcome.failing)
+    : outcome.error instanceof ApiError && outcome.result === 'error'
+      ? { code: outcome.error.errorCode, msg: outcome.error.errorMsg }
+      : { code: '', msg: '' };
   const jobs = jobsOutput(outcome.tracked.flatMap((t) => (t.job ? [t.job] : [])));
-  values.jobs = jobs.json;
+  const values: Record<string, string> = {
+    status: finalJob?.status ?? '',
+    result: outcome.result,
+    job_id: outcome.tracked[0]?.jobId ?? '',
+    jobs: jobs.json,
+    error_code: err.code,
+    error_msg: err.msg,
+    elapsed_seconds: String(Math.round(outcome.elapsedMs / 1000)),
+  };
+  const warnings: string[] = [];
   if (jobs.leftOut) {
     warnings.push(
       `The jobs output was shortened to stay under GitHub's 1 MB limit for one output: left out ${jobs.leftOut} ` +
@@ -169,22 +186,7 @@ export function boundedOutputs(outcome: WaitOutcome): { values: Record<string, s
   return { values, warnings };
 }
 
-/** The outputs of the contract, all strings. */
+/** The outputs of the contract, all strings (each under GitHub's limit). */
 export function outputs(outcome: WaitOutcome): Record<string, string> {
-  // The job the summary's verdict line is about.
-  const finalJob = outcome.failing ?? decidingJob(outcome)?.job ?? outcome.lastFinished;
-  const err = outcome.failing
-    ? jobError(outcome.failing)
-    : outcome.error instanceof ApiError && outcome.result === 'error'
-      ? { code: outcome.error.errorCode, msg: outcome.error.errorMsg }
-      : { code: '', msg: '' };
-  return {
-    status: finalJob?.status ?? '',
-    result: outcome.result,
-    job_id: outcome.tracked[0]?.jobId ?? '',
-    jobs: JSON.stringify(outcome.tracked.filter((t) => t.job).map((t) => t.job)),
-    error_code: err.code,
-    error_msg: err.msg,
-    elapsed_seconds: String(Math.round(outcome.elapsedMs / 1000)),
-  };
+  return boundedOutputs(outcome).values;
 }

@@ -149,25 +149,14 @@ export async function waitForJobs(req: WaitRequest, deps: WaitDeps): Promise<Wai
   let throttledMs = 0;
   let throttled = 0;
 
+  const state = () => ({ tracked, lastFinished, elapsedMs: clock.now() - start, polls, throttled });
   const outcome = (result: Exclude<Result, 'failure'>, error?: Error): WaitOutcome => ({
+    ...state(),
     result,
-    tracked,
     failing,
-    lastFinished,
     error,
-    elapsedMs: clock.now() - start,
-    polls,
-    throttled,
   });
-  const failure = (job: MainJob): WaitOutcome => ({
-    result: 'failure',
-    tracked,
-    failing: job,
-    lastFinished,
-    elapsedMs: clock.now() - start,
-    polls,
-    throttled,
-  });
+  const failure = (job: MainJob): WaitOutcome => ({ ...state(), result: 'failure', failing: job });
 
   /** Records a job's new state; true when the job or one of its sub-jobs changed status. */
   const observe = (t: TrackedJob, job: MainJob): boolean => {
